@@ -1,0 +1,47 @@
+-- pgevents.append: appends events to one stream, atomically, under a write condition.
+--
+-- Parameters:
+--   p_category, p_stream  the stream (created implicitly by its first event)
+--   p_events     JSONB array of new events (see pgevents.write_stream for the
+--                fields); an empty array writes nothing but still checks the condition
+--   p_condition  write condition (NULL = none; see pgevents.evaluate_condition)
+--   p_scope      serialisation scope: 'stream' (default), 'category' or 'log'
+-- Returns the stored events in input order, with contiguous positions from
+-- latest+1 (0 for a new stream). Nothing is written unless everything succeeds.
+-- Scope: the stream lock is always taken, so positions and conditions are
+-- exact under any scope. 'stream' (the default) lets writers to different
+-- streams commit in parallel; readers stay correct because they order by
+-- (transaction_id, sequence_number) below the snapshot fence. 'category' and
+-- 'log' additionally serialise every writer of the category / log that uses
+-- the same scope: slower (the lock is held through the commit's WAL flush),
+-- but sequence numbers then commit in order, which is what the legacy
+-- pgevents.read_log_by_sequence needs.
+-- Locks: the scope lock (pgevents.lock_scope), then the stream lock
+-- (pgevents.write_stream), both pg_advisory_xact_lock held to commit.
+-- Raises: PE101 invalid category/stream/event name, PE102 invalid events,
+-- PE103 invalid condition, PE105 invalid scope, PE107 id conflict,
+-- PE001..PE005 unmet condition, 40001 transaction id inversion.
+-- VOLATILE: it writes.
+CREATE OR REPLACE FUNCTION pgevents.append(
+  p_category text,
+  p_stream text,
+  p_events jsonb,
+  p_condition jsonb DEFAULT NULL,
+  p_scope text DEFAULT 'stream'
+)
+  RETURNS SETOF pgevents.events
+  LANGUAGE plpgsql
+  VOLATILE
+  SECURITY DEFINER
+  SET search_path = pgevents, pg_temp
+AS $$
+BEGIN
+  PERFORM pgevents.check_name('category', p_category);
+  PERFORM pgevents.check_name('stream', p_stream);
+  PERFORM pgevents.lock_scope(p_scope, p_category);
+  RETURN QUERY SELECT * FROM pgevents.write_stream(p_category, p_stream, p_events, p_condition, 'events');
+END;
+$$;
+
+COMMENT ON FUNCTION pgevents.append(text, text, jsonb, jsonb, text) IS
+  'Appends events to one stream atomically under an optional write condition; returns the stored events. Locks: scope lock (log/category, if chosen) then the stream advisory xact lock. SQLSTATEs: PE001-PE005 unmet condition, PE101-PE107 invalid input, 40001 retry. Default scope: stream.';

@@ -1,0 +1,39 @@
+-- pgevents.register_condition_type: registers (or replaces) a custom write condition type.
+--
+-- Parameters: p_type, the name conditions use in "type" (lowercase
+-- [a-z][a-z0-9_]*, not a built-in name); p_function, a function with the
+-- signature (text, text, pgevents.events, jsonb) RETURNS boolean that gets the
+-- category, the stream, its latest event (all fields NULL when the stream is
+-- empty) and the whole condition object, and returns true when it is met.
+-- It runs inside the append, under the stream lock, with the privileges of
+-- the pgevents functions' owner: register only functions you trust. Only
+-- the owner (not pgevents_writer) may register.
+-- Raises PE108 for a bad name or a function of the wrong signature.
+-- Locks: a row lock on pgevents.condition_types. VOLATILE: it writes.
+CREATE OR REPLACE FUNCTION pgevents.register_condition_type(p_type text, p_function regprocedure)
+  RETURNS void
+  LANGUAGE plpgsql
+  VOLATILE
+  SET search_path = pgevents, pg_temp
+AS $$
+DECLARE
+  _proc pg_catalog.pg_proc;
+BEGIN
+  IF p_type IS NULL OR p_type !~ '^[a-z][a-z0-9_]{0,62}$'
+     OR p_type IN ('none', 'position_is', 'stream_is_empty', 'stream_exists', 'and', 'or') THEN
+    PERFORM pgevents.raise_invalid('PE108', 'type',
+      pg_catalog.format('must match [a-z][a-z0-9_]* and not be a built-in type (got %L)', p_type));
+  END IF;
+  SELECT * INTO _proc FROM pg_catalog.pg_proc p WHERE p.oid = p_function;
+  IF NOT FOUND OR _proc.prorettype <> 'boolean'::regtype OR _proc.proretset
+     OR _proc.proargtypes::oid[] <> ARRAY['text'::regtype, 'text'::regtype, 'pgevents.events'::regtype, 'jsonb'::regtype]::oid[] THEN
+    PERFORM pgevents.raise_invalid('PE108', 'function',
+      pg_catalog.format('%s must have the signature (text, text, pgevents.events, jsonb) RETURNS boolean', p_function));
+  END IF;
+  INSERT INTO pgevents.condition_types AS ct (type, function) VALUES (p_type, p_function)
+    ON CONFLICT (type) DO UPDATE SET function = EXCLUDED.function;
+END;
+$$;
+
+COMMENT ON FUNCTION pgevents.register_condition_type(text, regprocedure) IS
+  'Registers a custom write condition type backed by a (text, text, pgevents.events, jsonb) RETURNS boolean function. Owner only. SQLSTATE: PE108.';

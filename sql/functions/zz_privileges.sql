@@ -1,0 +1,24 @@
+-- Privileges for every pgevents function, re-applied with the functions.
+--
+-- Not a function file: it runs last (zz_) on every migration so that grants
+-- follow the current function set. Internal functions are callable only by
+-- the owner (the public ones are SECURITY DEFINER and call them as owner).
+-- pgevents_writer may call the read and write API; pgevents_reader the read
+-- API (and SELECT on pgevents.events); neither may touch the tables directly.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pgevents FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.read_stream(text, text, bigint, integer),
+  pgevents.read_category(text, xid8, bigint, integer),
+  pgevents.read_log(xid8, bigint, integer),
+  pgevents.read_log_by_sequence(bigint, integer, text),
+  pgevents.latest_event(text, text),
+  pgevents.stream_position(text, text),
+  pgevents.fence_lag(),
+  pgevents.identifier(text, text)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.append(text, text, jsonb, jsonb, text),
+  pgevents.append_streams(text, jsonb, text)
+TO pgevents_writer;
