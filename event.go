@@ -1,0 +1,147 @@
+package pgevents
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// NewEvent is an event a writer supplies to an append.
+type NewEvent struct {
+	// ID identifies the event across the whole log. The zero UUID means the
+	// adapter generates one. Reusing the id of a stored event is only allowed
+	// to retry the exact same append (see Store.AppendEvents).
+	ID uuid.UUID
+	// Metadata is any JSON value. Nil means JSON null; {} stays {}.
+	Metadata json.RawMessage
+	// Name is the event's type name: 1 to 255 characters, no control characters.
+	Name string
+	// ObservedAt overrides the recording time, for imports. The zero time
+	// means the server's clock at append.
+	ObservedAt time.Time
+	// OccurredAt is the domain time. The zero time means ObservedAt.
+	OccurredAt time.Time
+	// Payload is any JSON value. Nil means JSON null.
+	Payload json.RawMessage
+}
+
+type newEventJSON struct {
+	ID         *uuid.UUID      `json:"id,omitempty"`
+	Name       string          `json:"name"`
+	Payload    json.RawMessage `json:"payload"`
+	Metadata   json.RawMessage `json:"metadata"`
+	OccurredAt *time.Time      `json:"occurred_at,omitempty"`
+	ObservedAt *time.Time      `json:"observed_at,omitempty"`
+}
+
+// MarshalJSON encodes the event in the form pgevents.append takes. Times are
+// truncated to microseconds, the precision PostgreSQL stores.
+func (e NewEvent) MarshalJSON() ([]byte, error) {
+	v := newEventJSON{Name: e.Name, Payload: jsonOrNull(e.Payload), Metadata: jsonOrNull(e.Metadata)}
+	if e.ID != uuid.Nil {
+		id := e.ID
+		v.ID = &id
+	}
+	if !e.OccurredAt.IsZero() {
+		t := TruncateTime(e.OccurredAt)
+		v.OccurredAt = &t
+	}
+	if !e.ObservedAt.IsZero() {
+		t := TruncateTime(e.ObservedAt)
+		v.ObservedAt = &t
+	}
+	return json.Marshal(v)
+}
+
+// TruncateTime returns t truncated to microseconds, in UTC: the value
+// PostgreSQL stores for a timestamptz.
+func TruncateTime(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }
+
+func jsonOrNull(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// Event is a stored event, as reads return it.
+type Event struct {
+	// Category is the stream's category.
+	Category string
+	// ID identifies the event across the log.
+	ID uuid.UUID
+	// Metadata is the event's JSON metadata (JSON null when none was given).
+	Metadata json.RawMessage
+	// Name is the event's type name.
+	Name string
+	// ObservedAt is when the event was recorded.
+	ObservedAt time.Time
+	// OccurredAt is the domain time.
+	OccurredAt time.Time
+	// Payload is the event's JSON payload.
+	Payload json.RawMessage
+	// Position is the 0-based, gapless position in the stream.
+	Position int64
+	// SequenceNumber is unique across the log and increases in insertion
+	// order within a stream; it may have gaps.
+	SequenceNumber int64
+	// Stream is the stream name within Category.
+	Stream string
+	// TransactionID is the writing transaction's id (xid8). Together with
+	// SequenceNumber it forms the event's Cursor.
+	TransactionID uint64
+}
+
+// Cursor returns the position of the event in resumable read order.
+func (e Event) Cursor() Cursor {
+	return Cursor{TransactionID: e.TransactionID, SequenceNumber: e.SequenceNumber}
+}
+
+// StreamID returns the identifier of the event's stream.
+func (e Event) StreamID() Identifier { return StreamID(e.Category, e.Stream) }
+
+// Cursor is a point in resumable read order of a category or the log:
+// (transaction id, sequence number). The zero Cursor is the start.
+//
+// Reads return events strictly after a cursor; resuming from the cursor of
+// the last event seen never skips or repeats an event.
+type Cursor struct {
+	// TransactionID is the writing transaction's id.
+	TransactionID uint64
+	// SequenceNumber is the event's sequence number.
+	SequenceNumber int64
+}
+
+// IsZero reports whether c is the start of the log.
+func (c Cursor) IsZero() bool { return c == Cursor{} }
+
+// Less reports whether c sorts before o.
+func (c Cursor) Less(o Cursor) bool {
+	if c.TransactionID != o.TransactionID {
+		return c.TransactionID < o.TransactionID
+	}
+	return c.SequenceNumber < o.SequenceNumber
+}
+
+// String returns the cursor as "transaction_id:sequence_number", the form
+// ParseCursor reads (for storing checkpoints as text).
+func (c Cursor) String() string {
+	return strconv.FormatUint(c.TransactionID, 10) + ":" + strconv.FormatInt(c.SequenceNumber, 10)
+}
+
+// ParseCursor parses the String form of a Cursor. It returns an
+// *InvalidInputError for anything else.
+func ParseCursor(s string) (Cursor, error) {
+	tx, seq, ok := strings.Cut(s, ":")
+	t, err1 := strconv.ParseUint(tx, 10, 64)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if !ok || err1 != nil || err2 != nil || n < 0 {
+		return Cursor{}, &InvalidInputError{Code: CodeInvalidReadArgument, Field: "cursor",
+			Reason: fmt.Sprintf("must be \"transaction_id:sequence_number\" (got %q)", s)}
+	}
+	return Cursor{TransactionID: t, SequenceNumber: n}, nil
+}
