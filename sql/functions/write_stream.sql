@@ -40,7 +40,7 @@ CREATE OR REPLACE FUNCTION pgevents.write_stream(
   SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
-  _clock timestamptz := pg_catalog.clock_timestamp();
+  _clock timestamptz;
   _event jsonb;
   _field text;
   _key text;
@@ -101,7 +101,7 @@ BEGIN
     _payloads := _payloads || (_event -> 'payload');
     _metadatas := _metadatas || COALESCE(_event -> 'metadata', 'null'::jsonb);
     IF pg_catalog.jsonb_typeof(_event -> 'observed_at') IS NULL OR pg_catalog.jsonb_typeof(_event -> 'observed_at') = 'null' THEN
-      _observed := _observed || _clock;
+      _observed := _observed || NULL::timestamptz;
     ELSE
       _observed := _observed || pgevents.parse_timestamp(_field || '.observed_at', _event -> 'observed_at');
     END IF;
@@ -113,6 +113,9 @@ BEGIN
   END LOOP;
 
   PERFORM pg_catalog.pg_advisory_xact_lock(pgevents.lock_key('stream', p_category, p_stream));
+  -- Read the clock only once the lock is held, so observed_at never goes
+  -- backwards along a stream's positions.
+  _clock := pg_catalog.clock_timestamp();
 
   -- 1. Idempotent retry: checked first, so a retry whose first attempt
   -- committed succeeds even though its condition no longer holds.
@@ -182,7 +185,7 @@ BEGIN
     WITH inserted AS (
       INSERT INTO pgevents.events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
       SELECT u.id, p_category, p_stream, COALESCE(_latest.position, -1) + u.ord, u.name, u.payload,
-             u.metadata, COALESCE(u.occurred_at, u.observed_at), u.observed_at
+             u.metadata, COALESCE(u.occurred_at, u.observed_at, _clock), COALESCE(u.observed_at, _clock)
         FROM unnest(_ids, _names, _payloads, _metadatas, _occurred, _observed)
                WITH ORDINALITY AS u(id, name, payload, metadata, occurred_at, observed_at, ord)
        ORDER BY u.ord
