@@ -125,17 +125,17 @@ func (e *env) migrateUp(ctx context.Context, db *sql.DB) error {
 	if err := pgevents.Migrate(ctx, db); err != nil {
 		return err
 	}
-	after, err := pgevents.MigrateStatus(ctx, db)
-	if err != nil {
-		return err
-	}
-	var pending []string
+	// Migrate applied everything it knows, so the version is the newest one.
+	var (
+		pending []string
+		version int64
+	)
 	for _, s := range before {
+		version = max(version, s.Version)
 		if !s.Applied {
 			pending = append(pending, s.Name)
 		}
 	}
-	version, _ := current(after)
 	if len(pending) == 0 {
 		fmt.Fprintf(e.stdout, "pgevents: schema already at version %d; functions reinstalled\n", version)
 		return nil
