@@ -1,0 +1,41 @@
+package projection
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pgevents/pgevents"
+)
+
+// CodeInvalidQuery is the SQLSTATE of a malformed projection query (see
+// docs/query-language.md). The query builder, ParseQuery, the in-memory
+// store and the SQL functions report it in a *pgevents.InvalidInputError
+// whose Field names the offending part, e.g. "filters[1].op".
+const CodeInvalidQuery = "PE110"
+
+// ErrUnknownEvent is returned by a projector that has no handler for an
+// event and does not ignore unknown events. The error is an
+// *UnknownEventError.
+var ErrUnknownEvent = errors.New("pgevents: unknown event")
+
+// UnknownEventError names the event a projector has no handler for. It
+// matches ErrUnknownEvent.
+type UnknownEventError struct {
+	// Event is the event that was not handled.
+	Event pgevents.Event
+	// Projector is the projector's name.
+	Projector string
+}
+
+// Error implements error.
+func (e *UnknownEventError) Error() string {
+	return fmt.Sprintf("pgevents: projector %q has no handler for event %q (stream %s/%s, position %d); "+
+		"register one or set IgnoreUnknownEvents", e.Projector, e.Event.Name, e.Event.Category, e.Event.Stream, e.Event.Position)
+}
+
+// Is matches ErrUnknownEvent.
+func (e *UnknownEventError) Is(target error) bool { return target == ErrUnknownEvent }
+
+func invalidQuery(field, format string, args ...any) error {
+	return &pgevents.InvalidInputError{Code: CodeInvalidQuery, Field: field, Reason: fmt.Sprintf(format, args...)}
+}
