@@ -1,0 +1,69 @@
+package pgstore
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Default values of Config's fields.
+const (
+	// DefaultMaxRetries is Config.MaxRetries' default.
+	DefaultMaxRetries = 10
+	// DefaultRetryBackoff is Config.RetryBackoff's default.
+	DefaultRetryBackoff = 5 * time.Millisecond
+)
+
+// maxBackoffDoublings caps the exponential growth of the retry backoff at
+// RetryBackoff * 2^maxBackoffDoublings.
+const maxBackoffDoublings = 6
+
+// Config configures a Store. It may be omitted as nil (all defaults); a zero
+// field means its documented default. New copies it, so changing it after
+// New has no effect.
+type Config struct {
+	// MaxRetries is how many times an operation that runs in a transaction
+	// the Store owns (every call on a Store not bound to a caller's
+	// transaction) is retried after a retryable conflict: an error matching
+	// pgevents.ErrRetryable (SQLSTATE 40001 serialization failure, 40P01
+	// deadlock, 23505 on the events' unique keys). The whole operation is
+	// retried with the same event ids, so a retry never duplicates events.
+	// Operations in a caller's transaction (WithTx, the ...Tx methods) are
+	// never retried. Unmet conditions are never retried (see
+	// pgevents.RetryOnConditionFailed). -1 disables retries. Defaults to
+	// DefaultMaxRetries (10).
+	MaxRetries int
+	// RetryBackoff is the base delay before a retry: before retry n (from 0)
+	// the Store sleeps a random duration between half and all of
+	// RetryBackoff * 2^min(n, 6), or until the operation's context ends.
+	// Defaults to DefaultRetryBackoff (5ms).
+	RetryBackoff time.Duration
+}
+
+// withDefaults returns a validated copy of cfg (nil meaning all defaults)
+// with zero fields set to their defaults.
+func (cfg *Config) withDefaults() (Config, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	switch {
+	case c.MaxRetries < -1:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.MaxRetries %d: must be -1 (no retries), 0 (the default, %d) or positive",
+			c.MaxRetries, DefaultMaxRetries)
+	case c.MaxRetries == 0:
+		c.MaxRetries = DefaultMaxRetries
+	case c.MaxRetries == -1:
+		c.MaxRetries = 0
+	}
+	switch {
+	case c.RetryBackoff < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.RetryBackoff %s: must not be negative (0 means the default, %s)",
+			c.RetryBackoff, DefaultRetryBackoff)
+	case c.RetryBackoff == 0:
+		c.RetryBackoff = DefaultRetryBackoff
+	}
+	return c, nil
+}
+
+var errNilPool = errors.New("pgevents: pgstore: New needs a *pgxpool.Pool (got nil)")

@@ -1,0 +1,168 @@
+package pgstore
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/pgeventsdb"
+)
+
+// This file converts between pgevents' types and pgeventsdb's. It applies no
+// rule of the SQL API (names, conditions, scopes are validated in SQL); it
+// only fills in what the Go contract defines as defaults (generated ids, the
+// default limit and scope) and encodes JSON.
+
+func appendParamsToInternal(params *pgevents.AppendParams) (*pgeventsdb.AppendEventsParams, error) {
+	if params == nil {
+		params = &pgevents.AppendParams{}
+	}
+	events, err := eventsToJSON("events", params.Events)
+	if err != nil {
+		return nil, err
+	}
+	condition, err := conditionToJSON("condition", params.Condition)
+	if err != nil {
+		return nil, err
+	}
+	return &pgeventsdb.AppendEventsParams{Category: params.Category, Stream: params.Stream, Events: events,
+		Condition: condition, Scope: string(params.Scope.OrDefault())}, nil
+}
+
+// streamAppendJSON is the JSON form of one stream of append_streams.
+type streamAppendJSON struct {
+	Condition json.RawMessage `json:"condition,omitempty"`
+	Events    json.RawMessage `json:"events"`
+}
+
+func appendStreamsParamsToInternal(params *pgevents.AppendStreamsParams) (*pgeventsdb.AppendStreamsParams, error) {
+	if params == nil {
+		params = &pgevents.AppendStreamsParams{}
+	}
+	streams := make(map[string]streamAppendJSON, len(params.Streams))
+	for name, sa := range params.Streams {
+		field := fmt.Sprintf("streams[%s]", quote(name))
+		events, err := eventsToJSON(field+".events", sa.Events)
+		if err != nil {
+			return nil, err
+		}
+		condition, err := conditionToJSON(field+".condition", sa.Condition)
+		if err != nil {
+			return nil, err
+		}
+		streams[name] = streamAppendJSON{Condition: condition, Events: events}
+	}
+	b, err := json.Marshal(streams)
+	if err != nil {
+		return nil, fmt.Errorf("pgevents: append streams: encode streams: %w", err)
+	}
+	return &pgeventsdb.AppendStreamsParams{Category: params.Category, Streams: b,
+		Scope: string(params.Scope.OrDefault())}, nil
+}
+
+// eventsToJSON encodes events as the JSON array the SQL API takes, giving
+// every event without an id a UUIDv7 (in the copy; events is not modified).
+func eventsToJSON(field string, events []pgevents.NewEvent) (json.RawMessage, error) {
+	encoded := make([]json.RawMessage, len(events))
+	for i, e := range events {
+		if e.ID == uuid.Nil {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, fmt.Errorf("pgevents: generate event id: %w", err)
+			}
+			e.ID = id
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents,
+				Field: fmt.Sprintf("%s[%d]", field, i), Reason: err.Error()}
+		}
+		encoded[i] = b
+	}
+	return json.Marshal(encoded)
+}
+
+// conditionToJSON encodes a condition; the zero condition is SQL NULL.
+func conditionToJSON(field string, c pgevents.Condition) (json.RawMessage, error) {
+	if c.Type == "" {
+		return nil, nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: field, Reason: err.Error()}
+	}
+	return b, nil
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s) // a string always encodes
+	return string(b)
+}
+
+func readStreamParamsToInternal(params *pgevents.ReadStreamParams) *pgeventsdb.ReadStreamParams {
+	if params == nil {
+		params = &pgevents.ReadStreamParams{}
+	}
+	return &pgeventsdb.ReadStreamParams{Category: params.Category, Stream: params.Stream,
+		FromPosition: params.FromPosition, Limit: limitToInternal(params.Limit)}
+}
+
+func latestEventParamsToInternal(params *pgevents.LatestEventParams) *pgeventsdb.LatestEventParams {
+	if params == nil {
+		params = &pgevents.LatestEventParams{}
+	}
+	return &pgeventsdb.LatestEventParams{Category: nonEmpty(params.Source.Category), Stream: nonEmpty(params.Source.Stream)}
+}
+
+// nonEmpty returns nil (SQL NULL) for "", else &s.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func eventFromInternal(e *pgeventsdb.Event) pgevents.Event {
+	return pgevents.Event{
+		Category:       e.Category,
+		ID:             e.ID,
+		Metadata:       e.Metadata,
+		Name:           e.Name,
+		ObservedAt:     e.ObservedAt.UTC(),
+		OccurredAt:     e.OccurredAt.UTC(),
+		Payload:        e.Payload,
+		Position:       e.Position,
+		SequenceNumber: e.SequenceNumber,
+		Stream:         e.Stream,
+		TransactionID:  e.TransactionID,
+	}
+}
+
+// eventsFromInternal converts rows; it never returns nil, so "no events" is
+// an empty slice.
+func eventsFromInternal(rows []*pgeventsdb.Event) []pgevents.Event {
+	out := make([]pgevents.Event, len(rows))
+	for i, r := range rows {
+		out[i] = eventFromInternal(r)
+	}
+	return out
+}
+
+func fenceLagFromInternal(r *pgeventsdb.FenceLagRow) *FenceLag {
+	out := &FenceLag{}
+	if r.Fence != nil {
+		out.Fence = *r.Fence
+	}
+	if r.HeldBackEvents != nil {
+		out.HeldBackEvents = *r.HeldBackEvents
+	}
+	if r.HeldBackSince != nil {
+		out.HeldBackSince = r.HeldBackSince.UTC()
+	}
+	if r.Lag != nil {
+		out.Lag = *r.Lag
+	}
+	return out
+}

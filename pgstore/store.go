@@ -1,0 +1,347 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/pgeventsdb"
+)
+
+// Store is the PostgreSQL implementation of pgevents.Store: a thin driver
+// over the pgevents SQL functions (see package pgeventsdb), which hold every
+// rule. It is safe for concurrent use, except a Store bound to a caller's
+// transaction (WithTx), which is as safe as that pgx.Tx (not at all).
+//
+// A Store not bound to a transaction runs each operation as one statement in
+// a transaction of its own, retried on retryable conflicts (Config). A Store
+// bound to a caller's transaction runs in it and never retries: its writes
+// commit or roll back with the caller's own, and an error aborts the
+// caller's transaction (PostgreSQL semantics; use a savepoint, tx.Begin, to
+// recover from an expected error such as an unmet condition).
+type Store struct {
+	cfg     Config
+	onRetry func(err error) // test hook: called before each retry
+	pool    *pgxpool.Pool
+	queries *pgeventsdb.Queries
+	tx      pgx.Tx // set by WithTx
+}
+
+// New returns a Store over pool, configured by cfg (nil means defaults).
+// The pool is used, never closed, by the Store. It returns an error when
+// pool is nil or cfg is invalid.
+//
+// The pool may use any pgx.QueryExecMode, including
+// QueryExecModeSimpleProtocol (PgBouncer in transaction mode). The database
+// must be migrated with pgevents.Migrate, and the pool's role needs
+// pgevents_writer (or pgevents_reader for reads only).
+func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
+	if pool == nil {
+		return nil, errNilPool
+	}
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{cfg: c, pool: pool, queries: pgeventsdb.New()}, nil
+}
+
+// WithTx returns a Store bound to the caller's transaction tx: every
+// operation runs in tx, sees tx's own uncommitted writes, and is committed
+// or rolled back with the rest of tx. Nothing is retried (a retryable
+// conflict, pgevents.ErrRetryable, means the caller must roll back and retry
+// its whole transaction). The returned Store is not safe for concurrent use
+// and must not be used after tx ends. It panics if tx is nil (a programmer
+// error).
+//
+// Append early in the transaction: a transaction whose id is older than the
+// stream's latest writer's fails with ErrRetryable (SQLSTATE 40001), see the
+// ordering section of the pgevents README. A transaction gets its id at its
+// first write (or pg_current_xact_id()).
+func (s *Store) WithTx(tx pgx.Tx) *Store {
+	if tx == nil {
+		panic("pgevents: pgstore: WithTx needs a pgx.Tx (got nil)")
+	}
+	bound := *s
+	bound.tx = tx
+	return &bound
+}
+
+// AppendEvents appends params.Events to one stream atomically, under
+// params.Condition and params.Scope, and returns them as stored, in input
+// order, at positions latest+1, latest+2, ... (0 for a new stream). See
+// pgevents.Store.AppendEvents for the guarantees.
+//
+// Events without an ID get a UUIDv7 here, before the first attempt, so an
+// internal retry and a caller's retry of the same params (after a lost
+// connection) are idempotent: the SQL returns the stored events of an exact
+// retry. params.Events is not modified. No events is a no-op that still
+// evaluates the condition. A nil params is the zero AppendParams.
+//
+// ctx governs the whole call, retries included. Errors: a
+// *pgevents.ConditionError (ErrConditionFailed, ErrUnexpectedPosition,
+// ErrStreamNotEmpty, ErrStreamDoesNotExist) when the condition is not met; a
+// *pgevents.InvalidInputError (ErrInvalidInput; ErrEventIDConflict for an id
+// reused in another stream or with other content) for bad names, events,
+// conditions or scope; ErrRetryable when retries are exhausted. Nothing is
+// written on error.
+func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (*pgevents.AppendResult, error) {
+	arg, err := appendParamsToInternal(params)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*pgeventsdb.Event
+	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+		rows, err = s.queries.AppendEvents(ctx, db, arg)
+		return interpretError("append events", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
+}
+
+// AppendEventsTx is AppendEvents in the caller's transaction tx. This
+// variant commits the events with the caller's data (or rolls them back with
+// it) and never retries; see WithTx.
+func (s *Store) AppendEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.AppendParams) (*pgevents.AppendResult, error) {
+	return s.WithTx(tx).AppendEvents(ctx, params)
+}
+
+// AppendStreams appends to several streams of params.Category, all or
+// nothing, each stream under its own condition, taking the stream locks in
+// sorted order (concurrent multi-stream appends never deadlock). It returns
+// the stored events ordered by stream name (byte order), then input order.
+// Events without an ID get a UUIDv7 first, as in AppendEvents. A nil params
+// is the zero AppendStreamsParams.
+//
+// ctx governs the whole call, retries included. Errors are those of
+// AppendEvents; a *pgevents.ConditionError names the stream whose condition
+// failed. Nothing is written on error.
+func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStreamsParams) (*pgevents.AppendResult, error) {
+	arg, err := appendStreamsParamsToInternal(params)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*pgeventsdb.Event
+	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+		rows, err = s.queries.AppendStreams(ctx, db, arg)
+		return interpretError("append streams", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
+}
+
+// AppendStreamsTx is AppendStreams in the caller's transaction tx. This
+// variant commits the events with the caller's data (or rolls them back with
+// it) and never retries; see WithTx.
+func (s *Store) AppendStreamsTx(ctx context.Context, tx pgx.Tx, params *pgevents.AppendStreamsParams) (*pgevents.AppendResult, error) {
+	return s.WithTx(tx).AppendStreams(ctx, params)
+}
+
+// ReadStream returns a stream's events in position order from
+// params.FromPosition, at most params.Limit of them (0 means
+// pgevents.DefaultLimit, -1 all): every event committed when the statement
+// starts (plus, in a caller's transaction, its own). A nil params is the
+// zero ReadStreamParams. It returns an empty slice, not an error, for a
+// stream with no events.
+//
+// ctx governs the whole call. Errors: a *pgevents.InvalidInputError
+// (ErrInvalidInput) for invalid names, a negative position or limit.
+func (s *Store) ReadStream(ctx context.Context, params *pgevents.ReadStreamParams) ([]pgevents.Event, error) {
+	arg := readStreamParamsToInternal(params)
+	var rows []*pgeventsdb.Event
+	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+		rows, err = s.queries.ReadStream(ctx, db, arg)
+		return interpretError("read stream", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return eventsFromInternal(rows), nil
+}
+
+// ReadStreamTx is ReadStream in the caller's transaction tx. This variant
+// sees the transaction's own uncommitted events; see WithTx.
+func (s *Store) ReadStreamTx(ctx context.Context, tx pgx.Tx, params *pgevents.ReadStreamParams) ([]pgevents.Event, error) {
+	return s.WithTx(tx).ReadStream(ctx, params)
+}
+
+// ReadEvents returns the events of params.Category, or of the whole log
+// when it is empty, after the cursor params.After, in resumable order
+// (transaction id, sequence number), at most params.Limit of them (0 means
+// pgevents.DefaultLimit, -1 all). Only events of transactions below the
+// snapshot fence are returned, so resuming from the Cursor of the last event
+// returned never skips or repeats an event, whatever writers do
+// concurrently; a long or idle transaction anywhere in the cluster delays
+// (never loses) events (see FenceLag). A nil params reads the log from the
+// start.
+//
+// ctx governs the whole call. Errors: a *pgevents.InvalidInputError
+// (ErrInvalidInput) for an invalid category or limit.
+func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
+	var rows []*pgeventsdb.Event
+	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+		rows, err = s.readEvents(ctx, db, params)
+		return interpretError("read events", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return eventsFromInternal(rows), nil
+}
+
+// readEvents calls read_category, or read_log when params names no category.
+func (s *Store) readEvents(ctx context.Context, db pgeventsdb.DBTX, params *pgevents.ReadEventsParams) ([]*pgeventsdb.Event, error) {
+	if params == nil {
+		params = &pgevents.ReadEventsParams{}
+	}
+	if params.Category == "" {
+		return s.queries.ReadLog(ctx, db, &pgeventsdb.ReadLogParams{AfterTransactionID: params.After.TransactionID,
+			AfterSequenceNumber: params.After.SequenceNumber, Limit: limitToInternal(params.Limit)})
+	}
+	return s.queries.ReadCategory(ctx, db, &pgeventsdb.ReadCategoryParams{Category: params.Category,
+		AfterTransactionID: params.After.TransactionID, AfterSequenceNumber: params.After.SequenceNumber,
+		Limit: limitToInternal(params.Limit)})
+}
+
+// ReadEventsTx is ReadEvents in the caller's transaction tx. This variant
+// runs under tx's snapshot: in a REPEATABLE READ or SERIALIZABLE transaction
+// the fence does not move, so polling for new events needs fresh
+// transactions. See WithTx.
+func (s *Store) ReadEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
+	return s.WithTx(tx).ReadEvents(ctx, params)
+}
+
+// LatestEvent returns the latest event of params.Source: a stream's event at
+// the highest position, or the last event of a category or the log in
+// resumable order among those visible now (including events not yet past the
+// snapshot fence: a one-shot read, not a resume point). A nil params is the
+// log.
+//
+// ctx governs the whole call. Errors: pgevents.ErrNotFound when the source
+// has no event; a *pgevents.InvalidInputError (ErrInvalidInput) for invalid
+// names or a stream without a category.
+func (s *Store) LatestEvent(ctx context.Context, params *pgevents.LatestEventParams) (*pgevents.Event, error) {
+	arg := latestEventParamsToInternal(params)
+	var row *pgeventsdb.Event
+	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+		row, err = s.queries.LatestEvent(ctx, db, arg)
+		return interpretError("latest event", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := eventFromInternal(row)
+	return &e, nil
+}
+
+// LatestEventTx is LatestEvent in the caller's transaction tx. This variant
+// sees the transaction's own uncommitted events; see WithTx.
+func (s *Store) LatestEventTx(ctx context.Context, tx pgx.Tx, params *pgevents.LatestEventParams) (*pgevents.Event, error) {
+	return s.WithTx(tx).LatestEvent(ctx, params)
+}
+
+// FenceLag is how far resumable readers (ReadEvents) are held back: the
+// snapshot fence and the committed events at or above it.
+type FenceLag struct {
+	// Fence is the snapshot fence, pg_snapshot_xmin(pg_current_snapshot()):
+	// resumable reads return only events of transactions below it.
+	Fence uint64
+	// HeldBackEvents is the number of committed events visible now but not
+	// yet returned by resumable reads.
+	HeldBackEvents int64
+	// HeldBackSince is when the oldest held-back event was recorded
+	// (observed_at); the zero time when none is held back.
+	HeldBackSince time.Time
+	// Lag is how long the oldest held-back event has waited (the server's
+	// now() minus HeldBackSince); zero when none is held back.
+	Lag time.Duration
+}
+
+// FenceLag reports how far resumable readers are held back right now. A
+// growing Lag means a long or idle-in-transaction session somewhere in the
+// cluster (any database) holds the fence back: find it in pg_stat_activity
+// (backend_xid, backend_xmin). Events are delayed, never lost. ctx governs
+// the whole call. It returns no typed errors beyond those of the connection.
+func (s *Store) FenceLag(ctx context.Context) (*FenceLag, error) {
+	var row *pgeventsdb.FenceLagRow
+	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+		row, err = s.queries.FenceLag(ctx, db)
+		return interpretError("fence lag", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fenceLagFromInternal(row), nil
+}
+
+// FenceLagTx is FenceLag in the caller's transaction tx. This variant
+// reports the fence of tx's snapshot; see WithTx.
+func (s *Store) FenceLagTx(ctx context.Context, tx pgx.Tx) (*FenceLag, error) {
+	return s.WithTx(tx).FenceLag(ctx)
+}
+
+// run runs fn once in the caller's transaction, or against the pool,
+// retrying while fn's (interpreted) error matches pgevents.ErrRetryable, at
+// most cfg.MaxRetries times, with a jittered exponential backoff. Every
+// method goes through run, so that the rules of owned and caller
+// transactions live in one place.
+func (s *Store) run(ctx context.Context, fn func(ctx context.Context, db pgeventsdb.DBTX) error) error {
+	if s.tx != nil {
+		return fn(ctx, s.tx)
+	}
+	for attempt := 0; ; attempt++ {
+		err := fn(ctx, s.pool)
+		if err == nil || !errors.Is(err, pgevents.ErrRetryable) {
+			return err
+		}
+		if attempt >= s.cfg.MaxRetries {
+			if attempt == 0 {
+				return err
+			}
+			return fmt.Errorf("pgevents: giving up after %d attempts: %w", attempt+1, err)
+		}
+		if s.onRetry != nil {
+			s.onRetry(err)
+		}
+		timer := time.NewTimer(s.backoff(attempt))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("pgevents: retry: %w (last error: %w)", ctx.Err(), err)
+		case <-timer.C:
+		}
+	}
+}
+
+// backoff returns the delay before retry attempt (from 0): a random
+// duration in [d/2, d] with d = RetryBackoff * 2^min(attempt, 6).
+func (s *Store) backoff(attempt int) time.Duration {
+	d := s.cfg.RetryBackoff << min(attempt, maxBackoffDoublings)
+	return d/2 + rand.N(d/2+1)
+}
+
+// limitToInternal converts a read limit: 0 means pgevents.DefaultLimit, and
+// a limit beyond the SQL integer range means all (-1). Other values,
+// including invalid negative ones, go to SQL as they are.
+func limitToInternal(limit int) int32 {
+	switch {
+	case limit == 0:
+		return pgevents.DefaultLimit
+	case limit > math.MaxInt32:
+		return -1
+	case limit < math.MinInt32:
+		return math.MinInt32
+	}
+	return int32(limit)
+}
