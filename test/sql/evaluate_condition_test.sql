@@ -1,0 +1,210 @@
+-- pgevents.evaluate_condition, through pgevents.append (it is internal)
+--
+-- Fixtures: stream ("condition", "two-events") has events at positions 0 and 1;
+-- ("condition", "empty") has none. Most scenarios append an empty list, which
+-- writes nothing but still evaluates the condition.
+-- - No condition, none, JSON null: always met
+-- - position_is(null), position_is(n), stream_is_empty, stream_exists: met and
+--   not met, each with its own SQLSTATE (PE001, PE002, PE003)
+-- - and: all met (empty and is met), fails with the first failed child's code
+-- - or: one met (empty or is not met), fails with PE005 listing every failure
+-- - Nested and/or
+-- - An unmet condition writes nothing; a met one writes
+-- - DETAIL names the failed condition, category, stream and latest position
+-- - Malformed conditions and unknown types: PE103
+-- (Custom condition types: register_condition_type_test.sql.)
+BEGIN;
+\ir helpers.psql
+SELECT plan(70);
+
+SELECT is((SELECT count(*) FROM pgevents.append('condition', 'two-events', pg_temp.new_events(2))), 2::bigint,
+  'Fixture: a stream with events at positions 0 and 1');
+
+-- No condition
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', NULL)$$, 'Stream is empty: no condition is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', NULL)$$, 'Stream has events: no condition is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "none"}')$$, 'Stream is empty: none is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "none"}')$$, 'Stream has events: none is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', 'null')$$, 'Stream has events: a JSON null condition is met');
+
+-- position_is
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "position_is", "position": null}')$$,
+  'Stream is empty: position_is(null) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": null}')$$,
+  'PE001', NULL, 'Stream has events: position_is(null) is not met: PE001');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": 1}')$$,
+  'Stream is at position 1: position_is(1) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": 0}')$$,
+  'PE001', NULL, 'Stream is at position 1: position_is(0) is not met: PE001');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": 2}')$$,
+  'PE001', NULL, 'Stream is at position 1: position_is(2) is not met: PE001');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "position_is", "position": 0}')$$,
+  'PE001', NULL, 'Stream is empty: position_is(0) is not met: PE001');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": 0}')$$) -> 'detail',
+  '{"code": "PE001", "condition": {"type": "position_is", "position": 0}, "category": "condition", "stream": "two-events", "position": 1}'::jsonb,
+  'PE001 DETAIL: code, failed condition, category, stream, latest position');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "position_is", "position": 0}')$$) #> '{detail,position}',
+  'null'::jsonb,
+  'Stream is empty: DETAIL position is null');
+
+-- stream_is_empty
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "stream_is_empty"}')$$,
+  'Stream is empty: stream_is_empty is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "stream_is_empty"}')$$,
+  'PE002', NULL, 'Stream has events: stream_is_empty is not met: PE002');
+
+-- stream_exists
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "stream_exists"}')$$,
+  'Stream has events: stream_exists is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "stream_exists"}')$$,
+  'PE003', NULL, 'Stream is empty: stream_exists is not met: PE003');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "stream_exists"}')$$) -> 'detail',
+  '{"code": "PE003", "condition": {"type": "stream_exists"}, "category": "condition", "stream": "empty", "position": null}'::jsonb,
+  'PE003 DETAIL: code, failed condition, category, stream, position null');
+
+-- and
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "and", "conditions": []}')$$,
+  'Stream is empty: and() is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "and", "conditions": []}')$$,
+  'Stream has events: and() is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": 1}]}')$$,
+  'Stream is at position 1: and(stream_exists, position_is(1)) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": 0}]}')$$,
+  'PE001', NULL, 'Stream is at position 1: and(stream_exists, position_is(0)) is not met: PE001, the failed child''s code');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+    '{"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": 0}]}')$$) #> '{detail,condition}',
+  '{"type": "position_is", "position": 0}'::jsonb,
+  'and not met: DETAIL names the failed child, not the and');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "and", "conditions": [{"type": "stream_is_empty"}, {"type": "position_is", "position": 0}]}')$$,
+  'PE002', NULL, 'Stream has events: and(stream_is_empty, position_is(0)) is not met: PE002, the first failed child');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]',
+  '{"type": "and", "conditions": [{"type": "stream_is_empty"}, {"type": "stream_exists"}]}')$$,
+  'PE003', NULL, 'Stream is empty: and(stream_is_empty, stream_exists) is not met: PE003');
+
+-- or
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]', '{"type": "or", "conditions": []}')$$,
+  'PE005', NULL, 'Stream is empty: or() is not met: PE005');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "or", "conditions": []}')$$,
+  'PE005', NULL, 'Stream has events: or() is not met: PE005');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "position_is", "position": 0}, {"type": "position_is", "position": 1}]}')$$,
+  'Stream is at position 1: or(position_is(0), position_is(1)) is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]',
+  '{"type": "or", "conditions": [{"type": "stream_is_empty"}, {"type": "stream_exists"}]}')$$,
+  'Stream is empty: or(stream_is_empty, stream_exists) is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "stream_is_empty"}, {"type": "stream_exists"}]}')$$,
+  'Stream has events: or(stream_is_empty, stream_exists) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "position_is", "position": 0}, {"type": "stream_is_empty"}]}')$$,
+  'PE005', NULL, 'Stream is at position 1: or(position_is(0), stream_is_empty) is not met: PE005');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+    '{"type": "or", "conditions": [{"type": "position_is", "position": 0}, {"type": "stream_is_empty"}]}')$$) -> 'detail',
+  '{"code": "PE005", "category": "condition", "stream": "two-events", "position": 1,
+    "condition": {"type": "or", "conditions": [{"type": "position_is", "position": 0}, {"type": "stream_is_empty"}]},
+    "failures": [{"code": "PE001", "condition": {"type": "position_is", "position": 0}},
+                 {"code": "PE002", "condition": {"type": "stream_is_empty"}}]}'::jsonb,
+  'PE005 DETAIL: the or, and every alternative''s failure in order');
+
+-- Nested
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "and", "conditions": [{"type": "and", "conditions": [{"type": "and", "conditions": []}]}]}')$$,
+  'and(and(and())) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "or", "conditions": []}]}')$$,
+  'PE005', NULL, 'or(or()) is not met: PE005');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [
+     {"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": 0}]},
+     {"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": 1}]}]}')$$,
+  'Stream is at position 1: or(and(stream_exists, position_is(0)), and(stream_exists, position_is(1))) is met');
+SELECT lives_ok($$SELECT * FROM pgevents.append('condition', 'empty', '[]',
+  '{"type": "and", "conditions": [
+     {"type": "or", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": null}]},
+     {"type": "stream_is_empty"}]}')$$,
+  'Stream is empty: and(or(stream_exists, position_is(null)), stream_is_empty) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "and", "conditions": [
+     {"type": "or", "conditions": [{"type": "position_is", "position": 5}, {"type": "stream_exists"}]},
+     {"type": "or", "conditions": []}]}')$$,
+  'PE005', NULL, 'and(or(position_is(5), stream_exists), or()) is not met: PE005 from the inner or');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+    '{"type": "or", "conditions": [
+       {"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "position_is", "position": 7}]},
+       {"type": "stream_is_empty"}]}')$$) #> '{detail,failures}',
+  '[{"code": "PE001", "condition": {"type": "position_is", "position": 7}},
+    {"code": "PE002", "condition": {"type": "stream_is_empty"}}]'::jsonb,
+  'or(and(stream_exists, position_is(7)), stream_is_empty) not met: failures name the innermost failed conditions');
+
+-- Unmet writes nothing, met writes
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', pg_temp.new_events(3), '{"type": "position_is", "position": 0}')$$,
+  'PE001', NULL, 'Three events under an unmet position_is(0): PE001');
+SELECT is(pgevents.stream_position('condition', 'two-events'), 1::bigint, 'Unmet condition: nothing written');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'empty', pg_temp.new_events(1), '{"type": "stream_exists"}')$$,
+  'PE003', NULL, 'An event under an unmet stream_exists on an empty stream: PE003');
+SELECT is_empty($$SELECT * FROM pgevents.read_stream('condition', 'empty')$$, 'Unmet condition on an empty stream: it stays empty');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', pg_temp.new_events(1), '{"type": "or", "conditions": []}')$$,
+  'PE005', NULL, 'An event under or(): PE005');
+SELECT is(pgevents.stream_position('condition', 'two-events'), 1::bigint, 'Unmet or: nothing written');
+SELECT results_eq(
+  $$SELECT position FROM pgevents.append('condition', 'two-events', pg_temp.new_events(2), '{"type": "position_is", "position": 1}')$$,
+  $$VALUES (2::bigint), (3::bigint)$$,
+  'Met position_is(1): the events are written at 2 and 3');
+SELECT results_eq(
+  $$SELECT position FROM pgevents.append('condition', 'new', pg_temp.new_events(1), '{"type": "and", "conditions": [{"type": "stream_is_empty"}, {"type": "position_is", "position": null}]}')$$,
+  $$VALUES (0::bigint)$$,
+  'Met and(stream_is_empty, position_is(null)) on a new stream: written at 0');
+
+-- Malformed: PE103
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '"position_is"')$$, 'PE103', NULL, 'Condition is a string: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '[]')$$, 'PE103', NULL, 'Condition is an array: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '1')$$, 'PE103', NULL, 'Condition is a number: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{}')$$, 'PE103', NULL, 'Condition without type: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": null}')$$, 'PE103', NULL, 'Condition type null: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": 5}')$$, 'PE103', NULL, 'Condition type a number: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "no_such_type"}')$$, 'PE103', NULL, 'Unknown condition type: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "POSITION_IS", "position": 1}')$$, 'PE103', NULL, 'Types are case-sensitive: POSITION_IS is unknown: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is"}')$$, 'PE103', NULL, 'position_is without position: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": "1"}')$$, 'PE103', NULL, 'position_is with a string position: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": -1}')$$, 'PE103', NULL, 'position_is with a negative position: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": 1.5}')$$, 'PE103', NULL, 'position_is with a fractional position: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "position_is", "position": 1e30}')$$, 'PE103', NULL, 'position_is with a position beyond bigint: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "and"}')$$, 'PE103', NULL, 'and without conditions: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "or", "conditions": {"type": "none"}}')$$, 'PE103', NULL, 'or with an object for conditions: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', '{"type": "and", "conditions": [{"type": "none"}, "none"]}')$$, 'PE103', NULL, 'and with a child that is not an object: PE103');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "stream_is_empty"}, {"type": "and", "conditions": [{"type": "position_is", "position": "x"}]}]}')$$,
+  'PE103', NULL, 'Malformed condition nested two levels down: PE103');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+    '{"type": "or", "conditions": [{"type": "stream_is_empty"}, {"type": "and", "conditions": [{"type": "position_is", "position": "x"}]}]}')$$) #>> '{detail,field}',
+  'condition.conditions[1].conditions[0].position',
+  'PE103 DETAIL field is the path to the malformed part');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', pg_temp.new_events(1), '{"type": "no_such_type"}')$$, 'PE103', NULL, 'Unknown type with events: PE103');
+SELECT is(pgevents.stream_position('condition', 'two-events'), 3::bigint, 'Malformed condition: nothing written');
+
+-- Known bug (see the report): and/or stop at the first decisive child, so a
+-- malformed or unknown condition after it is never validated and the append
+-- succeeds or fails depending on the stream's state.
+SELECT todo('evaluate_condition validates and/or children only until the result is decided', 3);
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "none"}, {"type": "no_such_type"}]}')$$,
+  'PE103', NULL, 'or(none, unknown type): PE103, whatever the stream''s state');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "or", "conditions": [{"type": "stream_exists"}, "garbage"]}')$$,
+  'PE103', NULL, 'or(stream_exists, "garbage"): PE103, whatever the stream''s state');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
+  '{"type": "and", "conditions": [{"type": "position_is", "position": 0}, {"type": "no_such_type"}]}')$$,
+  'PE103', NULL, 'and(unmet position_is(0), unknown type): PE103, not PE001');
+
+SELECT * FROM finish();
+ROLLBACK;
