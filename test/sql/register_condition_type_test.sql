@@ -1,0 +1,170 @@
+-- pgevents.register_condition_type, and custom conditions through pgevents.append
+--
+-- Fixtures: functions in the schema pgevents_fixtures (created and rolled back here).
+-- - A function (text, text, pgevents.events, jsonb) RETURNS boolean registers
+-- - Registering a type again replaces its function
+-- - Bad names (pattern, built-in names) and bad signatures: PE108
+-- - A custom condition gets the category, the stream, the latest event (all
+--   fields NULL when the stream is empty) and the whole condition object
+-- - Met: written; not met (false or NULL): PE004 and nothing written
+-- - Custom conditions nest inside and/or
+-- - It may read anything, and runs with the owner's privileges, so a writer
+--   that cannot call the function itself can still use the condition
+-- - Unregistered type: PE103
+-- KNOWN BUG (see the report): register_condition_type refuses every function
+-- with PE108 (proargtypes::oid[] is 0-based, so it never equals ARRAY[...]).
+-- The registrations below are marked TODO, and the types are then inserted
+-- into pgevents.condition_types directly so the rest of the file still runs.
+BEGIN;
+\ir helpers.psql
+SELECT plan(45);
+
+SELECT has_function('pgevents', 'register_condition_type', ARRAY['text', 'regprocedure'], 'register_condition_type(type, function) exists');
+SELECT volatility_is('pgevents', 'register_condition_type', ARRAY['text', 'regprocedure'], 'volatile', 'register_condition_type is VOLATILE');
+SELECT isnt_definer('pgevents', 'register_condition_type', ARRAY['text', 'regprocedure'], 'register_condition_type is not SECURITY DEFINER (owner only)');
+
+CREATE SCHEMA pgevents_fixtures;
+REVOKE ALL ON SCHEMA pgevents_fixtures FROM PUBLIC;
+-- Met when the stream's latest event has the condition's "name" (null: empty stream).
+CREATE FUNCTION pgevents_fixtures.latest_name_is(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT p_latest.name IS NOT DISTINCT FROM p_condition ->> 'name' $$;
+-- Met when category and stream are the ones the condition names.
+CREATE FUNCTION pgevents_fixtures.target_is(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT p_category = p_condition ->> 'category' AND p_stream = p_condition ->> 'stream' $$;
+-- Reads the log: met while the category holds fewer than "max" events.
+CREATE FUNCTION pgevents_fixtures.category_below(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$
+  SELECT (SELECT count(*) FROM pgevents.events e WHERE e.category = p_category) < (p_condition ->> 'max')::bigint $$;
+-- Met when every field of the latest event is NULL.
+CREATE FUNCTION pgevents_fixtures.latest_is_null(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT p_latest IS NULL $$;
+CREATE FUNCTION pgevents_fixtures.returns_null(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT NULL::boolean $$;
+CREATE FUNCTION pgevents_fixtures.always(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION pgevents_fixtures.never(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT false $$;
+CREATE FUNCTION pgevents_fixtures.dropped(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+-- Wrong signatures.
+CREATE FUNCTION pgevents_fixtures.returns_int(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION pgevents_fixtures.three_args(p_category text, p_stream text, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION pgevents_fixtures.json_condition(p_category text, p_stream text, p_latest pgevents.events, p_condition json)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION pgevents_fixtures.returns_set(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS SETOF boolean LANGUAGE sql AS $$ SELECT true $$;
+
+-- Registration (TODO: the known bug)
+SELECT todo('register_condition_type refuses every function: proargtypes::oid[] is 0-based and never equals ARRAY[...]', 5);
+SELECT lives_ok($$SELECT pgevents.register_condition_type('latest_name_is', 'pgevents_fixtures.latest_name_is(text, text, pgevents.events, jsonb)')$$,
+  'A function with the right signature registers');
+SELECT is((SELECT function FROM pgevents.condition_types WHERE type = 'latest_name_is'),
+  'pgevents_fixtures.latest_name_is(text, text, pgevents.events, jsonb)'::regprocedure,
+  'The registration is listed in pgevents.condition_types');
+SELECT lives_ok($$SELECT pgevents.register_condition_type('swapped', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$
+  || $$; SELECT pgevents.register_condition_type('swapped', 'pgevents_fixtures.never(text, text, pgevents.events, jsonb)')$$,
+  'Registering a type again lives');
+SELECT is((SELECT function FROM pgevents.condition_types WHERE type = 'swapped'),
+  'pgevents_fixtures.never(text, text, pgevents.events, jsonb)'::regprocedure,
+  'Registering a type again replaces its function');
+SELECT lives_ok(format($$SELECT pgevents.register_condition_type(%L, 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'a' || repeat('b', 62)),
+  'A type name of 63 characters registers');
+
+-- Workaround for the bug above, so the conditions themselves can be tested:
+-- the owner writes the registry rows register_condition_type would write.
+INSERT INTO pgevents.condition_types (type, function) VALUES
+  ('latest_name_is', 'pgevents_fixtures.latest_name_is(text, text, pgevents.events, jsonb)'),
+  ('target_is', 'pgevents_fixtures.target_is(text, text, pgevents.events, jsonb)'),
+  ('category_below', 'pgevents_fixtures.category_below(text, text, pgevents.events, jsonb)'),
+  ('latest_is_null', 'pgevents_fixtures.latest_is_null(text, text, pgevents.events, jsonb)'),
+  ('returns_null', 'pgevents_fixtures.returns_null(text, text, pgevents.events, jsonb)'),
+  ('dropped', 'pgevents_fixtures.dropped(text, text, pgevents.events, jsonb)')
+ON CONFLICT (type) DO NOTHING;
+
+-- Bad names: PE108
+SELECT throws_ok($$SELECT pgevents.register_condition_type(NULL, 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Type NULL: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Type empty: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('Quota', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Type with an upper-case letter: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('1quota', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Type starting with a digit: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('my-quota', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Type with a dash: PE108');
+SELECT throws_ok(format($$SELECT pgevents.register_condition_type(%L, 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, repeat('a', 64)),
+  'PE108', NULL, 'Type of 64 characters: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('none', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Built-in type none: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('position_is', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Built-in type position_is: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('stream_is_empty', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Built-in type stream_is_empty: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('stream_exists', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Built-in type stream_exists: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('and', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Built-in type and: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('or', 'pgevents_fixtures.always(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Built-in type or: PE108');
+
+-- Bad signatures: PE108
+SELECT throws_ok($$SELECT pgevents.register_condition_type('quota', 'pgevents_fixtures.returns_int(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Function returns int: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('quota', 'pgevents_fixtures.three_args(text, text, jsonb)')$$, 'PE108', NULL, 'Function takes three arguments: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('quota', 'pgevents_fixtures.json_condition(text, text, pgevents.events, json)')$$, 'PE108', NULL, 'Function takes json, not jsonb: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('quota', 'pgevents_fixtures.returns_set(text, text, pgevents.events, jsonb)')$$, 'PE108', NULL, 'Function returns a set: PE108');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('quota', NULL)$$, 'PE108', NULL, 'Function NULL: PE108');
+SELECT is_empty($$SELECT * FROM pgevents.condition_types WHERE type = 'quota'$$, 'Refused registrations leave no row');
+
+-- Using custom conditions
+SELECT lives_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "latest_name_is", "name": null}')$$,
+  'Stream is empty: latest_name_is(null) is met (the latest event''s fields are NULL)');
+SELECT lives_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "latest_is_null"}')$$,
+  'Stream is empty: the function receives a latest event whose fields are all NULL');
+SELECT results_eq(
+  $$SELECT name, position FROM pgevents.append('custom', 'custom-1', '[{"name": "Opened", "payload": {}}]', '{"type": "latest_name_is", "name": null}')$$,
+  $$VALUES ('Opened', 0::bigint)$$,
+  'Met custom condition: the events are written');
+SELECT lives_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "latest_name_is", "name": "Opened"}')$$,
+  'Latest event is Opened: latest_name_is(Opened) is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[{"name": "Closed", "payload": {}}]', '{"type": "latest_name_is", "name": "Closed"}')$$,
+  'PE004', NULL, 'Latest event is Opened: latest_name_is(Closed) is not met: PE004');
+SELECT is(pgevents.stream_position('custom', 'custom-1'), 0::bigint, 'Unmet custom condition: nothing written');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "latest_name_is", "name": "Closed"}')$$) -> 'detail',
+  '{"code": "PE004", "condition": {"type": "latest_name_is", "name": "Closed"}, "category": "custom", "stream": "custom-1", "position": 0}'::jsonb,
+  'PE004 DETAIL: code, the whole custom condition, category, stream, position');
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "returns_null"}')$$,
+  'PE004', NULL, 'Function returns NULL: not met: PE004');
+SELECT lives_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "target_is", "category": "custom", "stream": "custom-1"}')$$,
+  'The function receives the category and the stream');
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-2', '[]', '{"type": "target_is", "category": "custom", "stream": "custom-1"}')$$,
+  'PE004', NULL, 'Another stream: target_is is not met: PE004');
+SELECT lives_ok($$SELECT * FROM pgevents.append('custom', 'custom-2', '[{"name": "A", "payload": 1}]', '{"type": "category_below", "max": 2}')$$,
+  'A condition may read the log: category_below(2) with one event is met');
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-3', '[{"name": "A", "payload": 1}]', '{"type": "category_below", "max": 2}')$$,
+  'PE004', NULL, 'category_below(2) with two events is not met: PE004');
+
+-- Nested
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]',
+  '{"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "latest_name_is", "name": "Closed"}]}')$$,
+  'PE004', NULL, 'and(stream_exists, unmet custom): PE004');
+SELECT lives_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]',
+  '{"type": "or", "conditions": [{"type": "latest_name_is", "name": "Closed"}, {"type": "position_is", "position": 0}]}')$$,
+  'or(unmet custom, met position_is(0)): met');
+SELECT is(
+  pg_temp.error_of($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]',
+    '{"type": "or", "conditions": [{"type": "latest_name_is", "name": "Closed"}, {"type": "stream_is_empty"}]}')$$) #> '{detail,failures}',
+  '[{"code": "PE004", "condition": {"type": "latest_name_is", "name": "Closed"}}, {"code": "PE002", "condition": {"type": "stream_is_empty"}}]'::jsonb,
+  'or(unmet custom, unmet stream_is_empty): PE005 lists the custom failure as PE004');
+
+-- Privileges: the writer has no access to pgevents_fixtures, yet the condition runs (as the owner)
+SET LOCAL ROLE pgevents_writer;
+SELECT throws_ok($$SELECT pgevents_fixtures.latest_name_is('custom', 'custom-1', NULL, '{}')$$,
+  '42501', NULL, 'The writer cannot call the condition function itself');
+SELECT results_eq(
+  $$SELECT position FROM pgevents.append('custom', 'custom-1', '[{"name": "Closed", "payload": {}}]', '{"type": "latest_name_is", "name": "Opened"}')$$,
+  $$VALUES (1::bigint)$$,
+  'The writer appends under a custom condition: it runs with the owner''s privileges');
+RESET ROLE;
+
+-- Unregistered, and no longer existing functions
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "quota"}')$$,
+  'PE103', NULL, 'Unregistered type: PE103');
+DROP FUNCTION pgevents_fixtures.dropped(text, text, pgevents.events, jsonb);
+SELECT todo('a registered function that was dropped makes append fail with a syntax error (42601: SELECT <oid>($1, ...))', 1);
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "dropped"}')$$,
+  'PE103', NULL, 'Registered function dropped: PE103 (an unusable type), not a syntax error');
+
+SELECT * FROM finish();
+ROLLBACK;
