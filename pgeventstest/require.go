@@ -249,14 +249,17 @@ func normalizeJSON(b json.RawMessage) (any, error) {
 	return canonical(v), nil
 }
 
+// number is a JSON number in canonical spelling, distinct from a string.
+type number string
+
 // canonical replaces numbers by an exact canonical spelling.
 func canonical(v any) any {
 	switch v := v.(type) {
 	case json.Number:
 		if r, ok := new(big.Rat).SetString(string(v)); ok {
-			return r.RatString()
+			return number(r.RatString())
 		}
-		return string(v)
+		return number(v)
 	case []any:
 		for i := range v {
 			v[i] = canonical(v[i])
