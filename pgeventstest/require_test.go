@@ -20,9 +20,11 @@ type mockT struct {
 	failed bool
 }
 
-func (m *mockT) Errorf(format string, args ...any) { m.errors = append(m.errors, fmt.Sprintf(format, args...)) }
-func (m *mockT) FailNow()                          { m.failed = true }
-func (m *mockT) Helper()                           {}
+func (m *mockT) Errorf(format string, args ...any) {
+	m.errors = append(m.errors, fmt.Sprintf(format, args...))
+}
+func (m *mockT) FailNow() { m.failed = true }
+func (m *mockT) Helper()  {}
 
 var _ testingT = (*mockT)(nil)
 
