@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgevents/pgevents"
+)
+
+// The driver path: what an application pays per append through Go, with
+// client-side JSON encoding of []pgevents.NewEvent and decoding of the
+// stored events, on a pgxpool shared by the clients.
+
+// newEvents pre-builds batches of NewEvents from the shared data.
+func newEvents(d *eventData, events int) [][]pgevents.NewEvent {
+	out := make([][]pgevents.NewEvent, len(d.payloads))
+	for i := range out {
+		batch := make([]pgevents.NewEvent, events)
+		for j := range batch {
+			k := (i + j) % len(d.payloads)
+			batch[j] = pgevents.NewEvent{Name: eventName,
+				Payload: json.RawMessage(d.payloads[k]), Metadata: json.RawMessage(d.metadatas[k])}
+		}
+		out[i] = batch
+	}
+	return out
+}
+
+// poolOps builds one op per client on the shared pool.
+func poolOps(e *env, build func(r *rand.Rand) op) []op {
+	ops := make([]op, len(e.conns))
+	for i := range ops {
+		ops[i] = build(rand.New(rand.NewPCG(uint64(i)+1, uint64(len(e.conns))+7)))
+	}
+	return ops
+}
+
+const appendColumnsSQL = `SELECT sequence_number, transaction_id, id, category, stream, position, name, payload, metadata, occurred_at, observed_at
+  FROM pgevents.append($1, $2, $3::jsonb, NULL, $4)`
+
+// pgxAppend is the driver path without pgstore: pgx calls pgevents.append on
+// the pool and scans every returned row into a pgevents.Event.
+func pgxAppend(events int) func(ctx context.Context, e *env) ([]op, error) {
+	return func(ctx context.Context, e *env) ([]op, error) {
+		batches := newEvents(e.data, events)
+		return poolOps(e, func(r *rand.Rand) op {
+			return func(ctx context.Context) (int, error) {
+				c, s := e.randomStream(r)
+				body, err := json.Marshal(batches[r.IntN(len(batches))])
+				if err != nil {
+					return 0, err
+				}
+				rows, err := e.pool.Query(ctx, appendColumnsSQL, c, s, body, string(pgevents.ScopeStream))
+				if err != nil {
+					return 0, err
+				}
+				stored, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pgevents.Event, error) {
+					var ev pgevents.Event
+					err := row.Scan(&ev.SequenceNumber, &ev.TransactionID, &ev.ID, &ev.Category, &ev.Stream,
+						&ev.Position, &ev.Name, &ev.Payload, &ev.Metadata, &ev.OccurredAt, &ev.ObservedAt)
+					return ev, err
+				})
+				if err == nil && len(stored) != events {
+					err = fmt.Errorf("got %d events, want %d", len(stored), events)
+				}
+				return len(stored), err
+			}
+		}), nil
+	}
+}
+
+// driverVariant is the Go driver row of the append groups.
+func driverVariant(events int) variant {
+	return variant{key: fmt.Sprintf("driver-%d", events), group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver (pgx + pgevents.append, scan rows), %d event(s)", events), ops: pgxAppend(events)}
+}
