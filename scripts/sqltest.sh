@@ -37,6 +37,9 @@ cleanup() {
 trap cleanup EXIT
 
 eval "$(scripts/pg.sh up "$dir")"
+# The snapshot fence is cluster-wide: an autovacuum ANALYZE holds a transaction
+# id while it runs and could hold back the fence tests' committed events.
+psql -X -q -d postgres -c 'ALTER SYSTEM SET autovacuum = off' -c 'SELECT pg_reload_conf()' >/dev/null
 export PGDATABASE=$db PGOPTIONS='-c client_min_messages=warning'
 createdb "$db"
 url="postgres://$PGUSER@/$db?host=$PGHOST&port=$PGPORT&sslmode=disable"
