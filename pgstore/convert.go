@@ -3,6 +3,7 @@ package pgstore
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -13,11 +14,37 @@ import (
 // This file converts between pgevents' types and pgeventsdb's. It applies no
 // rule of the SQL API (names, conditions, scopes are validated in SQL); it
 // only fills in what the Go contract defines as defaults (generated ids, the
-// default limit and scope) and encodes JSON.
+// default limit and scope), encodes JSON, and refuses what PostgreSQL cannot
+// even receive (a NUL byte in text).
+
+// checkText refuses a NUL byte in a text argument: PostgreSQL text cannot
+// hold one (the extended protocol fails with 22021, and the simple protocol
+// cannot even send the statement), so pgevents' SQL never sees it.
+func checkText(code, field, s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return &pgevents.InvalidInputError{Code: code, Field: field,
+			Reason: "must not contain NUL bytes (PostgreSQL text cannot hold them)"}
+	}
+	return nil
+}
+
+// checkNames checks the names of a stream or category with checkText.
+func checkNames(category, stream string) error {
+	if err := checkText(pgevents.CodeInvalidName, "category", category); err != nil {
+		return err
+	}
+	return checkText(pgevents.CodeInvalidName, "stream", stream)
+}
 
 func appendParamsToInternal(params *pgevents.AppendParams) (*pgeventsdb.AppendEventsParams, error) {
 	if params == nil {
 		params = &pgevents.AppendParams{}
+	}
+	if err := checkNames(params.Category, params.Stream); err != nil {
+		return nil, err
+	}
+	if err := checkText(pgevents.CodeInvalidScope, "scope", string(params.Scope)); err != nil {
+		return nil, err
 	}
 	events, err := eventsToJSON("events", params.Events)
 	if err != nil {
@@ -41,9 +68,18 @@ func appendStreamsParamsToInternal(params *pgevents.AppendStreamsParams) (*pgeve
 	if params == nil {
 		params = &pgevents.AppendStreamsParams{}
 	}
+	if err := checkNames(params.Category, ""); err != nil {
+		return nil, err
+	}
+	if err := checkText(pgevents.CodeInvalidScope, "scope", string(params.Scope)); err != nil {
+		return nil, err
+	}
 	streams := make(map[string]streamAppendJSON, len(params.Streams))
 	for name, sa := range params.Streams {
 		field := fmt.Sprintf("streams[%s]", quote(name))
+		if err := checkText(pgevents.CodeInvalidName, field, name); err != nil {
+			return nil, err
+		}
 		events, err := eventsToJSON(field+".events", sa.Events)
 		if err != nil {
 			return nil, err
@@ -101,19 +137,35 @@ func quote(s string) string {
 	return string(b)
 }
 
-func readStreamParamsToInternal(params *pgevents.ReadStreamParams) *pgeventsdb.ReadStreamParams {
+func readStreamParamsToInternal(params *pgevents.ReadStreamParams) (*pgeventsdb.ReadStreamParams, error) {
 	if params == nil {
 		params = &pgevents.ReadStreamParams{}
 	}
+	if err := checkNames(params.Category, params.Stream); err != nil {
+		return nil, err
+	}
 	return &pgeventsdb.ReadStreamParams{Category: params.Category, Stream: params.Stream,
-		FromPosition: params.FromPosition, Limit: limitToInternal(params.Limit)}
+		FromPosition: params.FromPosition, Limit: limitToInternal(params.Limit)}, nil
 }
 
-func latestEventParamsToInternal(params *pgevents.LatestEventParams) *pgeventsdb.LatestEventParams {
+func readEventsParamsOrDefault(params *pgevents.ReadEventsParams) (*pgevents.ReadEventsParams, error) {
+	if params == nil {
+		params = &pgevents.ReadEventsParams{}
+	}
+	if err := checkNames(params.Category, ""); err != nil {
+		return nil, err
+	}
+	return params, nil
+}
+
+func latestEventParamsToInternal(params *pgevents.LatestEventParams) (*pgeventsdb.LatestEventParams, error) {
 	if params == nil {
 		params = &pgevents.LatestEventParams{}
 	}
-	return &pgeventsdb.LatestEventParams{Category: nonEmpty(params.Source.Category), Stream: nonEmpty(params.Source.Stream)}
+	if err := checkNames(params.Source.Category, params.Source.Stream); err != nil {
+		return nil, err
+	}
+	return &pgeventsdb.LatestEventParams{Category: nonEmpty(params.Source.Category), Stream: nonEmpty(params.Source.Stream)}, nil
 }
 
 // nonEmpty returns nil (SQL NULL) for "", else &s.

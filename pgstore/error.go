@@ -36,6 +36,16 @@ func interpretError(op string, err error) error {
 	case code == pgevents.CodeSerializationFailure || code == "40P01" ||
 		(code == "23505" && (pgErr.ConstraintName == "events_stream_position_key" || pgErr.ConstraintName == "events_id_key")):
 		return &pgevents.RetryableError{Code: code, Err: err}
+	case code == "22021":
+		// A NUL byte in a text argument: PostgreSQL rejects it before any
+		// pgevents function runs. The text arguments are names.
+		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidName, Field: "name",
+			Reason: "must not contain NUL bytes (" + pgErr.Message + ")"}
+	case code == "22P05":
+		// \u0000 in a JSON argument, which jsonb cannot store. Event
+		// payloads and metadata are where it can appear.
+		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: "events",
+			Reason: "JSON must not contain \\u0000 (" + pgErr.Message + ")"}
 	case code >= "PE001" && code <= "PE005":
 		return conditionError(pgErr)
 	case strings.HasPrefix(code, "PE1"):

@@ -158,9 +158,12 @@ func (s *Store) AppendStreamsTx(ctx context.Context, tx pgx.Tx, params *pgevents
 // ctx governs the whole call. Errors: a *pgevents.InvalidInputError
 // (ErrInvalidInput) for invalid names, a negative position or limit.
 func (s *Store) ReadStream(ctx context.Context, params *pgevents.ReadStreamParams) ([]pgevents.Event, error) {
-	arg := readStreamParamsToInternal(params)
+	arg, err := readStreamParamsToInternal(params)
+	if err != nil {
+		return nil, err
+	}
 	var rows []*pgeventsdb.Event
-	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		rows, err = s.queries.ReadStream(ctx, db, arg)
 		return interpretError("read stream", err)
 	})
@@ -189,8 +192,12 @@ func (s *Store) ReadStreamTx(ctx context.Context, tx pgx.Tx, params *pgevents.Re
 // ctx governs the whole call. Errors: a *pgevents.InvalidInputError
 // (ErrInvalidInput) for an invalid category or limit.
 func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
+	params, err := readEventsParamsOrDefault(params)
+	if err != nil {
+		return nil, err
+	}
 	var rows []*pgeventsdb.Event
-	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		rows, err = s.readEvents(ctx, db, params)
 		return interpretError("read events", err)
 	})
@@ -202,9 +209,6 @@ func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParam
 
 // readEvents calls read_category, or read_log when params names no category.
 func (s *Store) readEvents(ctx context.Context, db pgeventsdb.DBTX, params *pgevents.ReadEventsParams) ([]*pgeventsdb.Event, error) {
-	if params == nil {
-		params = &pgevents.ReadEventsParams{}
-	}
 	if params.Category == "" {
 		return s.queries.ReadLog(ctx, db, &pgeventsdb.ReadLogParams{AfterTransactionID: params.After.TransactionID,
 			AfterSequenceNumber: params.After.SequenceNumber, Limit: limitToInternal(params.Limit)})
@@ -232,9 +236,12 @@ func (s *Store) ReadEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.Re
 // has no event; a *pgevents.InvalidInputError (ErrInvalidInput) for invalid
 // names or a stream without a category.
 func (s *Store) LatestEvent(ctx context.Context, params *pgevents.LatestEventParams) (*pgevents.Event, error) {
-	arg := latestEventParamsToInternal(params)
+	arg, err := latestEventParamsToInternal(params)
+	if err != nil {
+		return nil, err
+	}
 	var row *pgeventsdb.Event
-	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		row, err = s.queries.LatestEvent(ctx, db, arg)
 		return interpretError("latest event", err)
 	})
