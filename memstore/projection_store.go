@@ -332,9 +332,9 @@ func prepareQuery(ctx context.Context, raw json.RawMessage) (*projection.Query, 
 }
 
 // extract returns the value at path in row; ok is false when it is missing.
-// Steps follow PostgreSQL's #> operator: an object takes the step as a key
-// (an index as its decimal text), an array as an index (a key must be an
-// integer literal; negative counts from the end).
+// Steps follow PostgreSQL's jsonb -> operator: a key step reads an object's
+// member, an index step an array's element; a key on an array, an index on
+// an object or any step on a scalar gives a missing value.
 func extract(row *projectionRow, path projection.Path) (any, bool) {
 	var v any
 	switch path.Field {
@@ -354,48 +354,21 @@ func extract(row *projectionRow, path projection.Path) (any, bool) {
 	for _, step := range path.Steps {
 		switch c := v.(type) {
 		case map[string]any:
-			key := step.Key
-			if step.IsIndex {
-				key = strconv.Itoa(step.Index)
-			}
-			next, ok := c[key]
-			if !ok {
+			next, ok := c[step.Key]
+			if step.IsIndex || !ok {
 				return nil, false
 			}
 			v = next
 		case []any:
-			idx := step.Index
-			if !step.IsIndex {
-				n, ok := parseIndex(step.Key)
-				if !ok {
-					return nil, false
-				}
-				idx = n
-			}
-			if idx < 0 {
-				idx += len(c)
-			}
-			if idx < 0 || idx >= len(c) {
+			if !step.IsIndex || step.Index < 0 || step.Index >= len(c) {
 				return nil, false
 			}
-			v = c[idx]
+			v = c[step.Index]
 		default:
 			return nil, false
 		}
 	}
 	return v, true
-}
-
-// parseIndex reads an array index from a key step as PostgreSQL's strtoint
-// does: optional leading white space and sign, then decimal digits only,
-// within int32.
-func parseIndex(s string) (int, bool) {
-	s = strings.TrimLeft(s, " \t\n\r\f\v")
-	n, err := strconv.ParseInt(strings.TrimPrefix(s, "+"), 10, 32)
-	if err != nil || strings.HasPrefix(s, "+-") || strings.HasPrefix(s, "+ ") {
-		return 0, false
-	}
-	return int(n), true
 }
 
 func (ev *evaluator) match(row *projectionRow) bool {
@@ -422,7 +395,8 @@ func (cf *compiledFilter) matches(v any, present bool) bool {
 		}
 		return false
 	case projection.OpGreaterThan, projection.OpGreaterThanOrEqual, projection.OpLessThan, projection.OpLessThanOrEqual:
-		if !present || v == nil || cf.value == nil || typeRank(v) != typeRank(cf.value) {
+		// The operand is a string, number or boolean (ParseQuery checks).
+		if !present || typeRank(v) != typeRank(cf.value) {
 			return false
 		}
 		c := compareJSON(v, cf.value)

@@ -34,11 +34,13 @@ func (f Field) valid() bool {
 	return false
 }
 
+// MaxIndex is the largest array index a path may hold.
+const MaxIndex = 2147483647
+
 // Step is one element of a Path after its field: an object key or an array
 // index.
 type Step struct {
-	// Index is the array index when IsIndex is set. A negative index counts
-	// from the end of the array (-1 is the last element), as in PostgreSQL.
+	// Index is the array index when IsIndex is set: 0 to MaxIndex.
 	Index int
 	// IsIndex tells an index step from a key step.
 	IsIndex bool
@@ -55,7 +57,9 @@ func (s Step) String() string {
 }
 
 // Path addresses a value in a projection: a Field, then object keys and
-// array indices. Its JSON form is the array of docs/query-language.md, e.g.
+// array indices. A key step reads an object's member and an index step an
+// array's element (PostgreSQL's jsonb -> operator); anything else, like a key
+// on an array or an index on an object, makes the value missing. Its JSON form is the array of docs/query-language.md, e.g.
 // ["state", "address", "lines", 0]. Paths are values: Key and Index return
 // new paths.
 type Path struct {
@@ -123,6 +127,11 @@ func (p Path) validate(field string) error {
 	if (p.Field == FieldID || p.Field == FieldName) && len(p.Steps) > 0 {
 		return invalidQuery(field, "%s takes no keys or indices (got %d)", p.Field, len(p.Steps))
 	}
+	for i, s := range p.Steps {
+		if s.IsIndex && (s.Index < 0 || s.Index > MaxIndex) {
+			return invalidQuery(fmt.Sprintf("%s[%d]", field, i+1), "an array index must be an integer from 0 to %d (got %d)", MaxIndex, s.Index)
+		}
+	}
 	return nil
 }
 
@@ -171,9 +180,9 @@ func parsePath(field string, raw json.RawMessage) (Path, error) {
 			_ = json.Unmarshal(e, &k)
 			p.Steps = append(p.Steps, Step{Key: k})
 		case '0':
-			idx, err := strconv.ParseInt(string(e), 10, 32)
-			if err != nil {
-				return Path{}, invalidQuery(elemField, "an array index must be an integer within ±2147483647 (got %s)", clip(e))
+			idx, ok := integral(e, 0, MaxIndex)
+			if !ok {
+				return Path{}, invalidQuery(elemField, "an array index must be an integer from 0 to %d (got %s)", MaxIndex, clip(e))
 			}
 			p.Steps = append(p.Steps, Step{Index: int(idx), IsIndex: true})
 		default:
@@ -202,6 +211,52 @@ func kind(raw json.RawMessage) byte {
 		return '0'
 	}
 	return 0
+}
+
+// integral reads a JSON number with an integral value (1, 1.0, 1e2) within
+// [min, max], as PostgreSQL's numeric does.
+func integral(raw json.RawMessage, min, max int64) (int64, bool) {
+	if kind(raw) != '0' {
+		return 0, false
+	}
+	var num json.Number
+	if json.Unmarshal(raw, &num) != nil {
+		return 0, false
+	}
+	s := string(num)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mant, expStr, _ := strings.Cut(strings.ToLower(s), "e")
+	exp := int64(0)
+	if expStr != "" {
+		e, err := strconv.ParseInt(strings.TrimPrefix(expStr, "+"), 10, 64)
+		if err != nil {
+			if strings.HasPrefix(expStr, "-") { // a tiny fraction (or zero)
+				e = -(1 << 40)
+			} else {
+				e = 1 << 40
+			}
+		}
+		exp = e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	exp += int64(len(intPart)) - int64(len(intPart+frac)-len(digits)) // value = 0.digits × 10^exp
+	digits = strings.TrimRight(digits, "0")
+	if digits == "" {
+		return 0, 0 >= min && 0 <= max
+	}
+	if int64(len(digits)) > exp || exp > 19 {
+		return 0, false // a fraction, or beyond int64
+	}
+	n, err := strconv.ParseInt(digits+strings.Repeat("0", int(exp)-len(digits)), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, n >= min && n <= max
 }
 
 func clip(raw []byte) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -21,12 +22,12 @@ const (
 	// value; otherwise also values of another type and missing values.
 	OpNotEqual Op = "not_equal"
 	// OpGreaterThan matches values of the same JSON type that sort after the
-	// filter's. Null never compares.
+	// filter's, which must be a string, a number or a boolean.
 	OpGreaterThan Op = "greater_than"
 	// OpGreaterThanOrEqual is OpGreaterThan or OpEqual (for non-null values).
 	OpGreaterThanOrEqual Op = "greater_than_or_equal"
 	// OpLessThan matches values of the same JSON type that sort before the
-	// filter's. Null never compares.
+	// filter's, which must be a string, a number or a boolean.
 	OpLessThan Op = "less_than"
 	// OpLessThanOrEqual is OpLessThan or OpEqual (for non-null values).
 	OpLessThanOrEqual Op = "less_than_or_equal"
@@ -142,6 +143,10 @@ func (f Filter) validate(field string) error {
 	case OpIn:
 		if kind(v) != '[' {
 			return invalidQuery(field+".value", "must be an array for in (got %s)", clip(v))
+		}
+	case OpGreaterThan, OpGreaterThanOrEqual, OpLessThan, OpLessThanOrEqual:
+		if k := kind(v); k != '"' && k != '0' && k != 't' {
+			return invalidQuery(field+".value", "%s needs a string, number or boolean (got %s)", f.Op, clip(v))
 		}
 	case OpRegexMatches, OpNotRegexMatches:
 		if kind(v) != '"' {
@@ -467,10 +472,14 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 		}
 		_ = json.Unmarshal(opRaw, &f.Op)
 		v, ok := fo["value"]
-		if !ok {
-			return nil, invalidQuery(field+".value", "is required (use null to test for null)")
+		switch {
+		case ok:
+			f.Value = compact(v)
+		case f.Op == OpEqual || f.Op == OpNotEqual:
+			f.Value = json.RawMessage("null") // a missing value is null
+		default:
+			return nil, invalidQuery(field+".value", "is required for %s", f.Op)
 		}
-		f.Value = compact(v)
 		q.Filters = append(q.Filters, f)
 	}
 
@@ -495,7 +504,7 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 			}
 			_ = json.Unmarshal(or, &s.Order)
 		}
-		if sim, ok := so["similarity"]; ok && kind(sim) != 'n' {
+		if sim, ok := so["similarity"]; ok {
 			if kind(sim) != '"' {
 				return nil, invalidQuery(field+".similarity", "must be a string (got %s)", clip(sim))
 			}
@@ -511,7 +520,7 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 		if err != nil {
 			return nil, err
 		}
-		if q.Page.Offset, err = integer("page.offset", po, 0, 1<<62); err != nil {
+		if q.Page.Offset, err = integer("page.offset", po, 0, math.MaxInt64); err != nil {
 			return nil, err
 		}
 		limit, err := integer("page.limit", po, 1, MaxLimit)
@@ -595,9 +604,9 @@ func integer(field string, o map[string]json.RawMessage, min, max int64) (int64,
 	if !ok || kind(raw) == 'n' {
 		return 0, nil
 	}
-	var n int64
-	if kind(raw) != '0' || json.Unmarshal(raw, &n) != nil || n < min || n > max {
-		return 0, invalidQuery(field, "must be an integer between %d and %d (got %s)", min, max, clip(raw))
+	n, ok := integral(raw, min, max)
+	if !ok {
+		return 0, invalidQuery(field, "must be an integer from %d to %d (got %s)", min, max, clip(raw))
 	}
 	return n, nil
 }
