@@ -375,7 +375,9 @@ func setField(obj json.RawMessage, key string, v int) (json.RawMessage, error) {
 // It returns an *UnknownEventError (ErrUnknownEvent) when no type or
 // upcaster is registered for a schema on the way, and a *DecodeError
 // (ErrDecode) when the version field, an upcaster, the payload or the
-// metadata fails.
+// metadata fails; the Decoded returned with an error holds only Event.
+// Decode is safe for concurrent use; upcasters run without the registry's
+// lock held.
 func (r *Registry[M]) Decode(e pgevents.Event) (Decoded[M], error) {
 	out := Decoded[M]{Event: e}
 	version, err := r.versionOf(e.Metadata)
