@@ -22,3 +22,18 @@ GRANT EXECUTE ON FUNCTION
   pgevents.append(text, text, jsonb, jsonb, text),
   pgevents.append_streams(text, jsonb, text)
 TO pgevents_writer;
+
+-- Projections. pgevents.add_projection_index and
+-- pgevents.projection_index_definition stay owner-only (they create indexes),
+-- like the internal compile_projection_query, projection_keys and
+-- projection_source.
+GRANT EXECUTE ON FUNCTION
+  pgevents.load_projection(text, text),
+  pgevents.locate_projection(text, jsonb),
+  pgevents.search_projections(jsonb),
+  pgevents.count_projections(jsonb)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.save_projection(text, text, jsonb, jsonb, jsonb)
+TO pgevents_writer;

@@ -1,0 +1,378 @@
+-- pgevents.compile_projection_query: validates a projection query and compiles it to one SQL statement.
+--
+-- Parameters:
+--   p_query  the query (docs/query-language.md): {"name", "filters", "sort", "page"}
+--   p_mode   'search' (the page of rows, SELECT p.* in sort order) or 'count'
+--            (SELECT count(*) of the filters' matches; sort and page are
+--            validated but ignored)
+-- Returns the statement text. Its only parameter, $1, is p_query itself:
+-- every value (name, filter values, similarity text, limit, offset, key-set
+-- anchor) is read from $1 by a JSON path built from array positions, so no
+-- value ever reaches the SQL text. Path keys are quoted with format(%L).
+-- Callers run it with EXECUTE ... USING p_query (a one-shot plan, so those
+-- reads fold to constants and partial expression indexes match).
+-- How it serves indexes: the name is an equality on the primary key's first
+-- column; equality, ranges, regexes and sorts on a path compare the path's
+-- keys (pgevents.projection_keys), which pgevents.add_projection_index
+-- indexes; "contains" on state object paths becomes state @> ..., served by
+-- the GIN index projections_state_idx; key-set paging is a row comparison
+-- against the anchor's keys (scalar subqueries, evaluated once).
+-- Raises PE110 (invalid query) naming the field for any malformed part:
+-- wrong type, unknown key, unknown op or order, bad path, invalid regex,
+-- limit outside 1..10000, negative offset, offset with after/before.
+-- Locks: none. STABLE: it reads pg_extension (where pg_trgm lives).
+-- PARALLEL UNSAFE: it validates regexes in a subtransaction.
+CREATE OR REPLACE FUNCTION pgevents.compile_projection_query(p_query jsonb, p_mode text DEFAULT 'search')
+  RETURNS text
+  LANGUAGE plpgsql
+  STABLE
+  PARALLEL UNSAFE
+  SET search_path = pgevents, pg_temp
+AS $$
+DECLARE
+  _where text[] := ARRAY['p.name = ($1 ->> ''name'')'];
+  _filters jsonb := NULLIF(p_query -> 'filters', 'null'::jsonb);
+  _sort jsonb := NULLIF(p_query -> 'sort', 'null'::jsonb);
+  _page jsonb := NULLIF(p_query -> 'page', 'null'::jsonb);
+  _f jsonb;
+  _s jsonb;
+  _el jsonb;
+  _field text;
+  _key text;
+  _op text;
+  _v jsonb;
+  _vtype text;
+  _vref text;
+  _vtext text;
+  _keys text[];
+  _e text;
+  _k0 text;
+  _k1 text;
+  _k2 text;
+  _cmp text;
+  _parts text[];
+  _strs text[];
+  _others text[];
+  _nest text;
+  _nestable boolean;
+  _i integer;
+  _j integer;
+  _trgm text;
+  _sim text;
+  -- Sort groups: key expressions and a direction each; id ascending last.
+  _gkeys text[] := ARRAY[]::text[];
+  _gdirs text[] := ARRAY[]::text[];
+  _gsizes integer[] := ARRAY[]::integer[];
+  _dir text;
+  _anchor text;
+  _before boolean := false;
+  _order text[];
+  _rorder text[];
+  _disj text[];
+  _conj text[];
+  _g integer;
+  _start integer;
+  _cols text;
+  _vals text;
+  _lead text;
+  _num numeric;
+  _sql text;
+BEGIN
+  IF p_mode IS NULL OR p_mode NOT IN ('search', 'count') THEN
+    RAISE EXCEPTION 'pgevents: compile_projection_query: p_mode must be search or count (got %)', p_mode
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_query IS NULL OR pg_catalog.jsonb_typeof(p_query) <> 'object' THEN
+    PERFORM pgevents.raise_invalid('PE110', 'query', 'must be a JSON object');
+  END IF;
+  SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(p_query) AS k
+   WHERE k NOT IN ('name', 'filters', 'sort', 'page') ORDER BY k LIMIT 1;
+  IF _key IS NOT NULL THEN
+    PERFORM pgevents.raise_invalid('PE110', _key, 'unknown field (expected name, filters, sort, page)');
+  END IF;
+  IF pg_catalog.jsonb_typeof(p_query -> 'name') IS DISTINCT FROM 'string' OR p_query ->> 'name' = '' THEN
+    PERFORM pgevents.raise_invalid('PE110', 'name', 'is required: the projection name, a non-empty string');
+  END IF;
+
+  -- Filters, ANDed.
+  IF _filters IS NOT NULL AND pg_catalog.jsonb_typeof(_filters) <> 'array' THEN
+    PERFORM pgevents.raise_invalid('PE110', 'filters', 'must be an array');
+  END IF;
+  FOR _i IN 0 .. COALESCE(pg_catalog.jsonb_array_length(_filters), 0) - 1 LOOP
+    _f := _filters -> _i;
+    _field := pg_catalog.format('filters[%s]', _i);
+    IF pg_catalog.jsonb_typeof(_f) <> 'object' THEN
+      PERFORM pgevents.raise_invalid('PE110', _field, 'must be an object {"path", "op", "value"}');
+    END IF;
+    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_f) AS k
+     WHERE k NOT IN ('path', 'op', 'value') ORDER BY k LIMIT 1;
+    IF _key IS NOT NULL THEN
+      PERFORM pgevents.raise_invalid('PE110', _field || '.' || _key, 'unknown field (expected path, op, value)');
+    END IF;
+    _keys := pgevents.projection_keys(_f -> 'path', _field || '.path', 'p');
+    _e := _keys[1]; _k0 := _keys[2]; _k1 := _keys[3]; _k2 := _keys[4];
+    IF pg_catalog.jsonb_typeof(_f -> 'op') IS DISTINCT FROM 'string' THEN
+      PERFORM pgevents.raise_invalid('PE110', _field || '.op', 'is required (a string)');
+    END IF;
+    _op := _f ->> 'op';
+    _v := _f -> 'value';
+    _vtype := pg_catalog.jsonb_typeof(_v);
+    _vref := pg_catalog.format('($1 #> %L::text[])', pg_catalog.format('{filters,%s,value}', _i));
+    _vtext := pg_catalog.format('($1 #>> %L::text[])', pg_catalog.format('{filters,%s,value}', _i));
+    IF _vtype IS NULL AND _op NOT IN ('equal', 'not_equal') THEN
+      PERFORM pgevents.raise_invalid('PE110', _field || '.value', pg_catalog.format('is required for %s', _op));
+    END IF;
+    CASE _op
+      WHEN 'equal', 'not_equal' THEN
+        IF _vtype IS NULL OR _vtype = 'null' THEN
+          _cmp := _k0 || ' = 1';
+        ELSIF _vtype = 'string' THEN
+          _cmp := pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s = %s)', _k0, _k1, _k2, _vtext);
+        ELSE
+          _cmp := pg_catalog.format('(%s = 0 AND %s = %s)', _k0, _k1, _vref);
+        END IF;
+        IF _op = 'not_equal' THEN
+          _cmp := 'NOT (' || _cmp || ')';
+        END IF;
+      WHEN 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal' THEN
+        _cmp := CASE _op WHEN 'greater_than' THEN '>' WHEN 'greater_than_or_equal' THEN '>='
+                         WHEN 'less_than' THEN '<' ELSE '<=' END;
+        IF _vtype = 'string' THEN
+          _cmp := pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s %s %s)', _k0, _k1, _k2, _cmp, _vtext);
+        ELSIF _vtype = 'number' THEN
+          -- jsonb orders strings < numbers < booleans, and K1 maps every
+          -- string to "": bound the range to numbers so the index scan stays in them.
+          _cmp := pg_catalog.format('(%s = 0 AND %s %s %s AND %s)', _k0, _k1, _cmp, _vref,
+            CASE WHEN _op LIKE 'greater%' THEN _k1 || ' < ''false''::jsonb' ELSE _k1 || ' > ''""''::jsonb' END);
+        ELSIF _vtype = 'boolean' THEN
+          _cmp := pg_catalog.format('(%s = 0 AND pg_catalog.jsonb_typeof(%s) = ''boolean'' AND %s %s %s)',
+            _k0, _k1, _k1, _cmp, _vref);
+        ELSE
+          PERFORM pgevents.raise_invalid('PE110', _field || '.value',
+            pg_catalog.format('%s needs a string, number or boolean (got %s)', _op, _vtype));
+        END IF;
+      WHEN 'in' THEN
+        IF _vtype <> 'array' THEN
+          PERFORM pgevents.raise_invalid('PE110', _field || '.value', pg_catalog.format('in needs an array (got %s)', _vtype));
+        END IF;
+        _parts := ARRAY[]::text[]; _strs := ARRAY[]::text[]; _others := ARRAY[]::text[];
+        FOR _j IN 0 .. pg_catalog.jsonb_array_length(_v) - 1 LOOP
+          _el := _v -> _j;
+          CASE pg_catalog.jsonb_typeof(_el)
+            WHEN 'null' THEN
+              IF NOT (_k0 || ' = 1') = ANY (_parts) THEN _parts := _parts || (_k0 || ' = 1'); END IF;
+            WHEN 'string' THEN
+              _strs := _strs || pg_catalog.format('($1 #>> %L::text[])', pg_catalog.format('{filters,%s,value,%s}', _i, _j));
+            ELSE
+              _others := _others || pg_catalog.format('($1 #> %L::text[])', pg_catalog.format('{filters,%s,value,%s}', _i, _j));
+          END CASE;
+        END LOOP;
+        IF pg_catalog.cardinality(_strs) > 0 THEN
+          _parts := _parts || pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s IN (%s))',
+            _k0, _k1, _k2, pg_catalog.array_to_string(_strs, ', '));
+        END IF;
+        IF pg_catalog.cardinality(_others) > 0 THEN
+          _parts := _parts || pg_catalog.format('(%s = 0 AND %s IN (%s))', _k0, _k1, pg_catalog.array_to_string(_others, ', '));
+        END IF;
+        _cmp := CASE WHEN pg_catalog.cardinality(_parts) = 0 THEN 'false'
+                     ELSE '(' || pg_catalog.array_to_string(_parts, ' OR ') || ')' END;
+      WHEN 'contains' THEN
+        -- On state object-key paths, nest the value under the keys so the GIN
+        -- index serves it: x @> v (x at the path) holds exactly when state
+        -- contains {keys: v}, or, for a scalar v, {keys: [v]} (an array
+        -- element; jsonb allows a top-level array to contain a scalar, a
+        -- nested one only an array).
+        _nestable := (_f #>> '{path,0}') = 'state';
+        FOR _j IN 1 .. pg_catalog.jsonb_array_length(_f -> 'path') - 1 LOOP
+          IF pg_catalog.jsonb_typeof(_f -> 'path' -> _j) <> 'string' THEN _nestable := false; END IF;
+        END LOOP;
+        IF _nestable AND pg_catalog.jsonb_array_length(_f -> 'path') = 1 THEN
+          _cmp := pg_catalog.format('p.state @> %s', _vref);
+        ELSIF _nestable THEN
+          _parts := ARRAY[_vref, pg_catalog.format('pg_catalog.jsonb_build_array(%s)', _vref)];
+          FOR _j IN REVERSE pg_catalog.jsonb_array_length(_f -> 'path') - 1 .. 1 LOOP
+            _parts[1] := pg_catalog.format('pg_catalog.jsonb_build_object(%L::text, %s)', _f -> 'path' ->> _j, _parts[1]);
+            _parts[2] := pg_catalog.format('pg_catalog.jsonb_build_object(%L::text, %s)', _f -> 'path' ->> _j, _parts[2]);
+          END LOOP;
+          IF _vtype IN ('object', 'array') THEN
+            _cmp := pg_catalog.format('p.state @> %s', _parts[1]);
+          ELSE
+            _cmp := pg_catalog.format('(p.state @> %s OR p.state @> %s)', _parts[1], _parts[2]);
+          END IF;
+        ELSE
+          _cmp := pg_catalog.format('COALESCE(%s @> %s, false)', _e, _vref);
+        END IF;
+      WHEN 'regex_matches', 'not_regex_matches' THEN
+        IF _vtype <> 'string' THEN
+          PERFORM pgevents.raise_invalid('PE110', _field || '.value', pg_catalog.format('%s needs a string (got %s)', _op, _vtype));
+        END IF;
+        BEGIN
+          PERFORM '' ~ (_v #>> '{}');
+        EXCEPTION WHEN invalid_regular_expression THEN
+          PERFORM pgevents.raise_invalid('PE110', _field || '.value', 'invalid regular expression: ' || SQLERRM);
+        END;
+        _cmp := pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s ~ %s)', _k0, _k1, _k2, _vtext);
+        IF _op = 'not_regex_matches' THEN
+          _cmp := 'NOT (' || _cmp || ')';
+        END IF;
+      ELSE
+        PERFORM pgevents.raise_invalid('PE110', _field || '.op', pg_catalog.format(
+          'unknown op %s (expected equal, not_equal, greater_than, greater_than_or_equal, less_than, less_than_or_equal, in, contains, regex_matches, not_regex_matches)',
+          _f -> 'op'));
+    END CASE;
+    _where := _where || _cmp;
+  END LOOP;
+
+  -- Sort: groups of NOT NULL keys sharing a direction; id ascending last.
+  IF _sort IS NOT NULL AND pg_catalog.jsonb_typeof(_sort) <> 'array' THEN
+    PERFORM pgevents.raise_invalid('PE110', 'sort', 'must be an array');
+  END IF;
+  FOR _i IN 0 .. COALESCE(pg_catalog.jsonb_array_length(_sort), 0) - 1 LOOP
+    _s := _sort -> _i;
+    _field := pg_catalog.format('sort[%s]', _i);
+    IF pg_catalog.jsonb_typeof(_s) <> 'object' THEN
+      PERFORM pgevents.raise_invalid('PE110', _field, 'must be an object {"path", "order"} or {"similarity", "path", "order"}');
+    END IF;
+    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_s) AS k
+     WHERE k NOT IN ('path', 'order', 'similarity') ORDER BY k LIMIT 1;
+    IF _key IS NOT NULL THEN
+      PERFORM pgevents.raise_invalid('PE110', _field || '.' || _key, 'unknown field (expected path, order, similarity)');
+    END IF;
+    _keys := pgevents.projection_keys(_s -> 'path', _field || '.path', 'p');
+    _dir := COALESCE(NULLIF(_s -> 'order', 'null'::jsonb) #>> '{}', 'asc');
+    IF pg_catalog.jsonb_typeof(_s -> 'order') NOT IN ('string', 'null') OR _dir NOT IN ('asc', 'desc') THEN
+      PERFORM pgevents.raise_invalid('PE110', _field || '.order', pg_catalog.format('must be asc or desc (got %s)', _s -> 'order'));
+    END IF;
+    IF _s ? 'similarity' THEN
+      IF pg_catalog.jsonb_typeof(_s -> 'similarity') IS DISTINCT FROM 'string' THEN
+        PERFORM pgevents.raise_invalid('PE110', _field || '.similarity', 'must be a string');
+      END IF;
+      IF _trgm IS NULL THEN
+        SELECT n.nspname INTO _trgm FROM pg_catalog.pg_extension x
+          JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'pg_trgm';
+        IF _trgm IS NULL THEN
+          RAISE EXCEPTION 'pgevents: similarity sorts need the pg_trgm extension, which is not installed'
+            USING ERRCODE = 'undefined_object', HINT = 'CREATE EXTENSION pg_trgm (pgevents.Migrate installs it).';
+        END IF;
+      END IF;
+      _sim := pg_catalog.format('CASE WHEN pg_catalog.jsonb_typeof(%1$s) = ''string'' THEN %2$I.similarity(%1$s #>> ''{}''::text[], ($1 #>> %3$L::text[])) END',
+        _keys[1], _trgm, pg_catalog.format('{sort,%s,similarity}', _i));
+      _gkeys := _gkeys || pg_catalog.format('(CASE WHEN (%s) IS NULL THEN 1 ELSE 0 END)', _sim) || pg_catalog.format('COALESCE(%s, 0)', _sim);
+      _gsizes := _gsizes || 2;
+    ELSE
+      _gkeys := _gkeys || _keys[2:4];
+      _gsizes := _gsizes || 3;
+    END IF;
+    _gdirs := _gdirs || _dir;
+  END LOOP;
+  _gkeys := _gkeys || 'p.id'::text;
+  _gsizes := _gsizes || 1;
+  _gdirs := _gdirs || 'asc'::text;
+
+  -- Page.
+  IF _page IS NOT NULL AND pg_catalog.jsonb_typeof(_page) <> 'object' THEN
+    PERFORM pgevents.raise_invalid('PE110', 'page', 'must be an object {"offset", "limit"}, {"after", "limit"} or {"before", "limit"}');
+  END IF;
+  IF _page IS NOT NULL THEN
+    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_page) AS k
+     WHERE k NOT IN ('offset', 'limit', 'after', 'before') ORDER BY k LIMIT 1;
+    IF _key IS NOT NULL THEN
+      PERFORM pgevents.raise_invalid('PE110', 'page.' || _key, 'unknown field (expected offset, limit, after, before)');
+    END IF;
+    _page := pg_catalog.jsonb_strip_nulls(_page);
+    IF _page ? 'limit' THEN
+      _num := CASE WHEN pg_catalog.jsonb_typeof(_page -> 'limit') = 'number' THEN (_page ->> 'limit')::numeric END;
+      IF _num IS NULL OR _num <> pg_catalog.trunc(_num) OR _num < 1 OR _num > 10000 THEN
+        PERFORM pgevents.raise_invalid('PE110', 'page.limit', pg_catalog.format('must be an integer from 1 to 10000 (got %s)', _page -> 'limit'));
+      END IF;
+    END IF;
+    IF _page ? 'offset' THEN
+      _num := CASE WHEN pg_catalog.jsonb_typeof(_page -> 'offset') = 'number' THEN (_page ->> 'offset')::numeric END;
+      IF _num IS NULL OR _num <> pg_catalog.trunc(_num) OR _num < 0 OR _num > 9223372036854775807 THEN
+        PERFORM pgevents.raise_invalid('PE110', 'page.offset', pg_catalog.format('must be an integer of at least 0 (got %s)', _page -> 'offset'));
+      END IF;
+    END IF;
+    FOREACH _key IN ARRAY ARRAY['after', 'before'] LOOP
+      IF _page ? _key AND (pg_catalog.jsonb_typeof(_page -> _key) <> 'string' OR _page ->> _key = '') THEN
+        PERFORM pgevents.raise_invalid('PE110', 'page.' || _key, pg_catalog.format('must be a projection id, a non-empty string (got %s)', _page -> _key));
+      END IF;
+    END LOOP;
+    IF _page ? 'after' AND _page ? 'before' THEN
+      PERFORM pgevents.raise_invalid('PE110', 'page', 'after and before exclude each other');
+    END IF;
+    IF _page ? 'offset' AND (_page ? 'after' OR _page ? 'before') THEN
+      PERFORM pgevents.raise_invalid('PE110', 'page', 'offset paging and key-set paging (after/before) exclude each other');
+    END IF;
+    _before := _page ? 'before';
+    _anchor := CASE WHEN _page ? 'after' THEN 'after' WHEN _before THEN 'before' END;
+  END IF;
+
+  IF p_mode = 'count' THEN
+    RETURN 'SELECT pg_catalog.count(*) FROM pgevents.projections p WHERE '
+      || pg_catalog.array_to_string(_where, E'\n  AND ');
+  END IF;
+
+  -- ORDER BY, and its reverse (for "before").
+  _order := ARRAY[]::text[]; _rorder := ARRAY[]::text[];
+  _start := 1;
+  FOR _g IN 1 .. pg_catalog.cardinality(_gsizes) LOOP
+    FOR _j IN _start .. _start + _gsizes[_g] - 1 LOOP
+      _order := _order || (_gkeys[_j] || CASE _gdirs[_g] WHEN 'asc' THEN ' ASC' ELSE ' DESC' END);
+      _rorder := _rorder || (_gkeys[_j] || CASE _gdirs[_g] WHEN 'asc' THEN ' DESC' ELSE ' ASC' END);
+    END LOOP;
+    _start := _start + _gsizes[_g];
+  END LOOP;
+
+  -- Key-set: the rows strictly beyond the anchor in sort order (or before
+  -- it), as a lexicographic comparison over runs of keys that share a
+  -- direction (each run one row comparison, which a btree can seek to).
+  IF _anchor IS NOT NULL THEN
+    _disj := ARRAY[]::text[]; _conj := ARRAY[]::text[];
+    _start := 1;
+    _g := 1;
+    WHILE _g <= pg_catalog.cardinality(_gsizes) LOOP
+      _dir := _gdirs[_g];
+      _cols := ''; _vals := '';
+      -- merge the following groups with the same direction into this run
+      LOOP
+        FOR _j IN _start .. _start + _gsizes[_g] - 1 LOOP
+          _cols := _cols || CASE WHEN _cols = '' THEN '' ELSE ', ' END || _gkeys[_j];
+          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format(
+            '(SELECT %s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
+            _gkeys[_j], pg_catalog.format('{page,%s}', _anchor));
+        END LOOP;
+        _start := _start + _gsizes[_g];
+        _g := _g + 1;
+        EXIT WHEN _g > pg_catalog.cardinality(_gsizes) OR _gdirs[_g] <> _dir;
+      END LOOP;
+      _cmp := CASE WHEN (_dir = 'asc') <> _before THEN '>' ELSE '<' END;
+      _disj := _disj || pg_catalog.array_to_string(
+        _conj || pg_catalog.format('ROW(%s) %s ROW(%s)', _cols, _cmp, _vals), ' AND ');
+      IF _lead IS NULL THEN
+        _lead := pg_catalog.format('ROW(%s) %s= ROW(%s)', _cols, _cmp, _vals);
+      END IF;
+      _conj := _conj || pg_catalog.format('ROW(%s) = ROW(%s)', _cols, _vals);
+    END LOOP;
+    IF pg_catalog.cardinality(_disj) = 1 THEN
+      _where := _where || _disj[1];
+    ELSE
+      _where := _where || _lead || ('((' || pg_catalog.array_to_string(_disj, E')\n    OR (') || '))');
+    END IF;
+  END IF;
+
+  _sql := 'SELECT p.* FROM pgevents.projections p WHERE '
+    || pg_catalog.array_to_string(_where, E'\n  AND ')
+    || E'\nORDER BY ' || pg_catalog.array_to_string(CASE WHEN _before THEN _rorder ELSE _order END, ', ')
+    || E'\nLIMIT COALESCE((($1 #>> ''{page,limit}'')::numeric)::integer, 100)';
+  IF _anchor IS NULL THEN
+    _sql := _sql || E'\nOFFSET COALESCE((($1 #>> ''{page,offset}'')::numeric)::bigint, 0)';
+  END IF;
+  IF _before THEN
+    _sql := 'SELECT p.* FROM (' || _sql || E') p\nORDER BY ' || pg_catalog.array_to_string(_order, ', ');
+  END IF;
+  RETURN _sql;
+END;
+$$;
+
+COMMENT ON FUNCTION pgevents.compile_projection_query(jsonb, text) IS
+  'Internal: validates a projection query (docs/query-language.md) and compiles it to a statement whose only parameter $1 is the query. SQLSTATE: PE110.';
