@@ -1,0 +1,109 @@
+-- Privileges: the least-privilege roles pgevents_writer and pgevents_reader
+--
+-- - Both roles exist and cannot log in
+-- - Writer: may call the write and read API (append, append_streams, read_*,
+--   latest_event, stream_position, fence_lag, identifier) and nothing else:
+--   no direct SELECT/INSERT/UPDATE/DELETE/TRUNCATE of pgevents.events, no
+--   internal function (write_stream, register_condition_type, ...)
+-- - Reader: may call the read API and SELECT pgevents.events; may not append
+--   or change anything
+-- - PUBLIC and a role without grants: nothing
+-- The tests run as each role with SET LOCAL ROLE.
+BEGIN;
+\ir helpers.psql
+SELECT plan(48);
+
+SELECT has_role('pgevents_writer', 'Role pgevents_writer exists');
+SELECT has_role('pgevents_reader', 'Role pgevents_reader exists');
+SELECT ok(NOT (SELECT rolcanlogin OR rolsuper FROM pg_roles WHERE rolname = 'pgevents_writer'), 'pgevents_writer: NOLOGIN, not a superuser');
+SELECT ok(NOT (SELECT rolcanlogin OR rolsuper FROM pg_roles WHERE rolname = 'pgevents_reader'), 'pgevents_reader: NOLOGIN, not a superuser');
+
+SELECT set_eq(
+  $$SELECT p.oid::regprocedure::text FROM pg_proc p
+     WHERE p.pronamespace = 'pgevents'::regnamespace AND has_function_privilege('pgevents_writer', p.oid, 'EXECUTE')$$,
+  ARRAY['pgevents.append(text,text,jsonb,jsonb,text)', 'pgevents.append_streams(text,jsonb,text)',
+        'pgevents.read_stream(text,text,bigint,integer)', 'pgevents.read_category(text,xid8,bigint,integer)',
+        'pgevents.read_log(xid8,bigint,integer)', 'pgevents.read_log_by_sequence(bigint,integer,text)',
+        'pgevents.latest_event(text,text)', 'pgevents.stream_position(text,text)',
+        'pgevents.fence_lag()', 'pgevents.identifier(text,text)'],
+  'Writer may execute exactly the write and read API');
+SELECT set_eq(
+  $$SELECT p.oid::regprocedure::text FROM pg_proc p
+     WHERE p.pronamespace = 'pgevents'::regnamespace AND has_function_privilege('pgevents_reader', p.oid, 'EXECUTE')$$,
+  ARRAY['pgevents.read_stream(text,text,bigint,integer)', 'pgevents.read_category(text,xid8,bigint,integer)',
+        'pgevents.read_log(xid8,bigint,integer)', 'pgevents.read_log_by_sequence(bigint,integer,text)',
+        'pgevents.latest_event(text,text)', 'pgevents.stream_position(text,text)',
+        'pgevents.fence_lag()', 'pgevents.identifier(text,text)'],
+  'Reader may execute exactly the read API');
+SELECT is_empty(
+  $$SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'pgevents'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
+  'PUBLIC may execute no pgevents function');
+SELECT table_privs_are('pgevents', 'events', 'pgevents_writer', ARRAY[]::text[], 'Writer has no privilege on pgevents.events');
+SELECT table_privs_are('pgevents', 'events', 'pgevents_reader', ARRAY['SELECT'], 'Reader may only SELECT pgevents.events');
+SELECT table_privs_are('pgevents', 'events', 'public', ARRAY[]::text[], 'PUBLIC has no privilege on pgevents.events');
+SELECT table_privs_are('pgevents', 'condition_types', 'pgevents_writer', ARRAY['SELECT'], 'Writer may only SELECT pgevents.condition_types');
+
+SELECT count(*) FROM pgevents.append('privileges', 'existing', '[{"name": "Existing", "payload": 1}]') \gset ignored_
+
+-- Writer
+SET LOCAL ROLE pgevents_writer;
+SELECT results_eq(
+  $$SELECT position FROM pgevents.append('privileges', 'writer-1', '[{"name": "Written", "payload": 1}]', '{"type": "stream_is_empty"}')$$,
+  $$VALUES (0::bigint)$$, 'Writer: append');
+SELECT results_eq(
+  $$SELECT stream FROM pgevents.append_streams('privileges', '{"writer-2": {"events": [{"name": "Written", "payload": 2}]}}')$$,
+  $$VALUES ('writer-2')$$, 'Writer: append_streams');
+SELECT results_eq($$SELECT name FROM pgevents.read_stream('privileges', 'writer-1')$$, $$VALUES ('Written')$$, 'Writer: read_stream');
+SELECT lives_ok($$SELECT * FROM pgevents.read_category('privileges')$$, 'Writer: read_category');
+SELECT lives_ok($$SELECT * FROM pgevents.read_log()$$, 'Writer: read_log');
+SELECT lives_ok($$SELECT * FROM pgevents.read_log_by_sequence()$$, 'Writer: read_log_by_sequence');
+SELECT results_eq($$SELECT name FROM pgevents.latest_event('privileges', 'existing')$$, $$VALUES ('Existing')$$, 'Writer: latest_event');
+SELECT is(pgevents.stream_position('privileges', 'writer-1'), 0::bigint, 'Writer: stream_position');
+SELECT lives_ok($$SELECT * FROM pgevents.fence_lag()$$, 'Writer: fence_lag');
+SELECT is(pgevents.identifier(), '{"type": "log"}'::jsonb, 'Writer: identifier() of the log');
+SELECT todo('identifier is not SECURITY DEFINER but calls the internal check_name: 42501 for writer and reader', 1);
+SELECT lives_ok($$SELECT pgevents.identifier('privileges', 'writer-1')$$, 'Writer: identifier of a stream');
+SELECT throws_ok($$INSERT INTO pgevents.events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+  VALUES (gen_random_uuid(), 'privileges', 'forged', 0, 'Forged', '{}', 'null', now(), now())$$, '42501', NULL, 'Writer: INSERT into pgevents.events is denied');
+SELECT throws_ok($$UPDATE pgevents.events SET payload = '{}'$$, '42501', NULL, 'Writer: UPDATE is denied');
+SELECT throws_ok($$DELETE FROM pgevents.events$$, '42501', NULL, 'Writer: DELETE is denied');
+SELECT throws_ok($$TRUNCATE pgevents.events$$, '42501', NULL, 'Writer: TRUNCATE is denied');
+SELECT throws_ok($$SELECT * FROM pgevents.events$$, '42501', NULL, 'Writer: SELECT from pgevents.events is denied (read through the functions)');
+SELECT throws_ok($$SELECT * FROM pgevents.write_stream('privileges', 'writer-1', '[{"name": "Bypass", "payload": 1}]', NULL)$$,
+  '42501', NULL, 'Writer: write_stream (internal, skips name checks and scope locks) is denied');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('anything', 'pg_catalog.now()')$$, '42501', NULL, 'Writer: register_condition_type is denied');
+SELECT throws_ok($$SELECT pgevents.evaluate_condition('{"type": "none"}', 'privileges', 'writer-1', NULL)$$, '42501', NULL, 'Writer: evaluate_condition is denied');
+SELECT throws_ok($$SELECT pgevents.lock_scope('log', 'privileges')$$, '42501', NULL, 'Writer: lock_scope is denied');
+SELECT throws_ok($$INSERT INTO pgevents.condition_types VALUES ('anything', 'pg_catalog.now()')$$, '42501', NULL, 'Writer: INSERT into condition_types is denied');
+RESET ROLE;
+
+-- Reader
+SET LOCAL ROLE pgevents_reader;
+SELECT results_eq($$SELECT name FROM pgevents.read_stream('privileges', 'existing')$$, $$VALUES ('Existing')$$, 'Reader: read_stream');
+SELECT lives_ok($$SELECT * FROM pgevents.read_category('privileges')$$, 'Reader: read_category');
+SELECT lives_ok($$SELECT * FROM pgevents.read_log()$$, 'Reader: read_log');
+SELECT lives_ok($$SELECT * FROM pgevents.read_log_by_sequence()$$, 'Reader: read_log_by_sequence');
+SELECT results_eq($$SELECT name FROM pgevents.latest_event('privileges', 'existing')$$, $$VALUES ('Existing')$$, 'Reader: latest_event');
+SELECT is(pgevents.stream_position('privileges', 'existing'), 0::bigint, 'Reader: stream_position');
+SELECT todo('identifier is not SECURITY DEFINER but calls the internal check_name: 42501 for writer and reader', 1);
+SELECT lives_ok($$SELECT pgevents.identifier('privileges')$$, 'Reader: identifier of a category');
+SELECT results_eq($$SELECT name FROM pgevents.events WHERE category = 'privileges' AND stream = 'existing'$$, $$VALUES ('Existing')$$, 'Reader: SELECT from pgevents.events');
+SELECT throws_ok($$SELECT * FROM pgevents.append('privileges', 'reader-1', '[{"name": "A", "payload": 1}]')$$, '42501', NULL, 'Reader: append is denied');
+SELECT throws_ok($$SELECT * FROM pgevents.append_streams('privileges', '{"reader-1": {"events": [{"name": "A", "payload": 1}]}}')$$, '42501', NULL, 'Reader: append_streams is denied');
+SELECT throws_ok($$INSERT INTO pgevents.events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+  VALUES (gen_random_uuid(), 'privileges', 'forged', 0, 'Forged', '{}', 'null', now(), now())$$, '42501', NULL, 'Reader: INSERT is denied');
+SELECT throws_ok($$UPDATE pgevents.events SET payload = '{}' WHERE false$$, '42501', NULL, 'Reader: UPDATE is denied');
+SELECT throws_ok($$DELETE FROM pgevents.events WHERE false$$, '42501', NULL, 'Reader: DELETE is denied');
+SELECT throws_ok($$TRUNCATE pgevents.events$$, '42501', NULL, 'Reader: TRUNCATE is denied');
+RESET ROLE;
+
+-- A role without grants
+CREATE ROLE pgevents_test_nobody NOLOGIN;
+SET LOCAL ROLE pgevents_test_nobody;
+SELECT throws_ok($$SELECT * FROM pgevents.read_stream('privileges', 'existing')$$, '42501', NULL, 'A role without grants: read_stream is denied');
+SELECT throws_ok($$SELECT * FROM pgevents.append('privileges', 'nobody', '[{"name": "A", "payload": 1}]')$$, '42501', NULL, 'A role without grants: append is denied');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
