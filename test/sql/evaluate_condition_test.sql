@@ -17,6 +17,10 @@ BEGIN;
 \ir helpers.psql
 SELECT plan(70);
 
+-- Runs as pgevents_writer, the least-privileged role that may append; the
+-- few owner-only steps (dblink, plan checks) RESET ROLE around themselves.
+SET LOCAL ROLE pgevents_writer;
+
 SELECT is((SELECT count(*) FROM pgevents.append('condition', 'two-events', pg_temp.new_events(2))), 2::bigint,
   'Fixture: a stream with events at positions 0 and 1');
 

@@ -11,6 +11,10 @@ BEGIN;
 \ir helpers.psql
 SELECT plan(17);
 
+-- Runs as pgevents_writer, the least-privileged role that may append; the
+-- few owner-only steps (dblink, plan checks) RESET ROLE around themselves.
+SET LOCAL ROLE pgevents_writer;
+
 SELECT has_function('pgevents', 'latest_event', ARRAY['text', 'text'], 'latest_event(category, stream) exists');
 SELECT function_returns('pgevents', 'latest_event', ARRAY['text', 'text'], 'setof pgevents.events', 'latest_event returns setof pgevents.events');
 SELECT volatility_is('pgevents', 'latest_event', ARRAY['text', 'text'], 'stable', 'latest_event is STABLE');
@@ -55,6 +59,7 @@ SELECT throws_ok($$SELECT * FROM pgevents.latest_event('')$$, 'PE101', NULL, 'Ca
 SELECT throws_ok($$SELECT * FROM pgevents.latest_event('latestEvent', '')$$, 'PE101', NULL, 'Stream empty: PE101');
 
 -- Plan check: the category query, as the generic plan PL/pgSQL settles on.
+RESET ROLE;
 SELECT pg_temp.fill_for_plans() \gset ignored_
 PREPARE latest_in_category(text) AS
   SELECT * FROM pgevents.events e WHERE e.category = $1

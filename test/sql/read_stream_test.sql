@@ -11,6 +11,10 @@ BEGIN;
 \ir helpers.psql
 SELECT plan(24);
 
+-- Runs as pgevents_writer, the least-privileged role that may append; the
+-- few owner-only steps (dblink, plan checks) RESET ROLE around themselves.
+SET LOCAL ROLE pgevents_writer;
+
 SELECT has_function('pgevents', 'read_stream', ARRAY['text', 'text', 'bigint', 'integer'], 'read_stream(category, stream, from_position, limit) exists');
 SELECT function_returns('pgevents', 'read_stream', ARRAY['text', 'text', 'bigint', 'integer'], 'setof pgevents.events', 'read_stream returns setof pgevents.events');
 SELECT volatility_is('pgevents', 'read_stream', ARRAY['text', 'text', 'bigint', 'integer'], 'stable', 'read_stream is STABLE');
@@ -60,6 +64,7 @@ SELECT throws_ok($$SELECT * FROM pgevents.read_stream('readStream', 'stream-1', 
 
 -- Plan check: read_stream's query, with the same WHERE/ORDER BY, as the
 -- generic plan PL/pgSQL settles on.
+RESET ROLE;
 SELECT pg_temp.fill_for_plans() \gset ignored_
 PREPARE read_stream_query(text, text, bigint, integer) AS
   SELECT * FROM pgevents.events e

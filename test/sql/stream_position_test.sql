@@ -9,6 +9,10 @@ BEGIN;
 \ir helpers.psql
 SELECT plan(11);
 
+-- Runs as pgevents_writer, the least-privileged role that may append; the
+-- few owner-only steps (dblink, plan checks) RESET ROLE around themselves.
+SET LOCAL ROLE pgevents_writer;
+
 SELECT has_function('pgevents', 'stream_position', ARRAY['text', 'text'], 'stream_position(category, stream) exists');
 SELECT function_returns('pgevents', 'stream_position', ARRAY['text', 'text'], 'bigint', 'stream_position returns bigint');
 SELECT volatility_is('pgevents', 'stream_position', ARRAY['text', 'text'], 'stable', 'stream_position is STABLE');
