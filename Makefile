@@ -53,9 +53,11 @@ example: ## run examples/basic (against DATABASE_URL when set, else a throwaway 
 bench: ## run the benchmarks (scripts/bench.sh)
 	scripts/bench.sh
 
-ci: ## what CI runs: check-generated vet lint test sqltest schema-check cli-check, each timed
-	@set -e; total=$$SECONDS; for step in $(CI_STEPS); do \
+ci: ## what CI runs: check-generated vet lint test sqltest schema-check cli-check, each timed; all run, then any failure fails
+	@total=$$SECONDS; failed=(); summary=(); for step in $(CI_STEPS); do \
 	  start=$$SECONDS; echo "==> make $$step"; \
-	  if ! $(MAKE) --no-print-directory $$step; then echo "<== make $$step: FAILED after $$((SECONDS - start))s"; exit 1; fi; \
-	  echo "<== make $$step: ok in $$((SECONDS - start))s"; \
-	done; echo "ci: all steps passed in $$((SECONDS - total))s"
+	  if $(MAKE) --no-print-directory $$step; then result=ok; else result=FAILED; failed+=($$step); fi; \
+	  echo "<== make $$step: $$result in $$((SECONDS - start))s"; summary+=("$$(printf '%-16s %-6s %4ss' $$step $$result $$((SECONDS - start)))"); \
+	done; echo "== ci summary"; printf '  %s\n' "$${summary[@]}"; \
+	if [ $${#failed[@]} -gt 0 ]; then echo "ci: FAILED: $${failed[*]} ($$((SECONDS - total))s)"; exit 1; fi; \
+	echo "ci: all steps passed in $$((SECONDS - total))s"

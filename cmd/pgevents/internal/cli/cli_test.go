@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +145,19 @@ func TestRun_Usage(t *testing.T) {
 	})
 }
 
+// latestVersion is the schema version the binary migrates to, as "pgevents
+// version" reports it.
+func latestVersion(t *testing.T) int64 {
+	t.Helper()
+	r := run(t, nil, "version")
+	require.Equal(t, cli.ExitOK, r.code, r.stderr)
+	m := regexp.MustCompile(`(?m)^schema version: ([0-9]+) `).FindStringSubmatch(r.stdout)
+	require.NotNil(t, m, r.stdout)
+	v, err := strconv.ParseInt(m[1], 10, 64)
+	require.NoError(t, err)
+	return v
+}
+
 func TestRun_Version(t *testing.T) {
 	t.Parallel()
 
@@ -267,11 +283,21 @@ func TestMigrate_SQL(t *testing.T) {
 
 	t.Run("After", func(t *testing.T) {
 		t.Parallel()
-		r := run(t, nil, "migrate", "sql", "--after", "1", "--functions=false")
+		latest := latestVersion(t)
+
+		r := run(t, nil, "migrate", "sql", "--after", strconv.FormatInt(latest, 10), "--functions=false")
 		require.Equal(t, cli.ExitOK, r.code, r.stderr)
 		require.NotContains(t, r.stdout, "-- Migration ")
 		require.NotContains(t, r.stdout, "CREATE")
-		require.Contains(t, r.stdout, "No migration has a version above 1")
+		require.Contains(t, r.stdout, fmt.Sprintf("No migration has a version above %d", latest))
+
+		r = run(t, nil, "migrate", "sql", "--after", "1")
+		require.Equal(t, cli.ExitOK, r.code, r.stderr)
+		require.NotContains(t, r.stdout, "00001_init.sql")
+		require.Contains(t, r.stdout, "CREATE OR REPLACE FUNCTION pgevents.append(")
+		if latest > 1 {
+			require.Contains(t, r.stdout, fmt.Sprintf("(version %d)", latest))
+		}
 	})
 
 	t.Run("NegativeAfter", func(t *testing.T) {
