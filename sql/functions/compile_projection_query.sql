@@ -16,7 +16,8 @@
 -- keys (pgevents.projection_keys), which pgevents.add_projection_index
 -- indexes; "contains" on state object paths becomes state @> ..., served by
 -- the GIN index projections_state_idx; key-set paging is a row comparison
--- against the anchor's keys (scalar subqueries, evaluated once).
+-- against the anchor's keys (scalar subqueries, evaluated once; an id that no
+-- projection of the name has makes them NULL, so the page is empty).
 -- Raises PE110 (invalid query) naming the field for any malformed part:
 -- wrong type, unknown key, unknown op or order, bad path, invalid regex,
 -- limit outside 1..10000, negative offset, offset with after/before.
@@ -259,6 +260,10 @@ BEGIN
         _keys[1], _trgm, pg_catalog.format('{sort,%s,similarity}', _i));
       _gkeys := _gkeys || pg_catalog.format('(CASE WHEN (%s) IS NULL THEN 1 ELSE 0 END)', _sim) || pg_catalog.format('COALESCE(%s, 0)', _sim);
       _gsizes := _gsizes || 2;
+    ELSIF (_s #>> '{path,0}') IN ('id', 'name') THEN
+      -- K0 and K1 are constants for these text columns: sort by the column alone.
+      _gkeys := _gkeys || _keys[4];
+      _gsizes := _gsizes || 1;
     ELSE
       _gkeys := _gkeys || _keys[2:4];
       _gsizes := _gsizes || 3;
@@ -280,16 +285,16 @@ BEGIN
       PERFORM pgevents.raise_invalid('PE110', 'page.' || _key, 'unknown field (expected offset, limit, after, before)');
     END IF;
     _page := pg_catalog.jsonb_strip_nulls(_page);
-    IF _page ? 'limit' THEN
-      _num := CASE WHEN pg_catalog.jsonb_typeof(_page -> 'limit') = 'number' THEN (_page ->> 'limit')::numeric END;
-      IF _num IS NULL OR _num <> pg_catalog.trunc(_num) OR _num < 1 OR _num > 10000 THEN
-        PERFORM pgevents.raise_invalid('PE110', 'page.limit', pg_catalog.format('must be an integer from 1 to 10000 (got %s)', _page -> 'limit'));
-      END IF;
-    END IF;
     IF _page ? 'offset' THEN
       _num := CASE WHEN pg_catalog.jsonb_typeof(_page -> 'offset') = 'number' THEN (_page ->> 'offset')::numeric END;
       IF _num IS NULL OR _num <> pg_catalog.trunc(_num) OR _num < 0 OR _num > 9223372036854775807 THEN
         PERFORM pgevents.raise_invalid('PE110', 'page.offset', pg_catalog.format('must be an integer of at least 0 (got %s)', _page -> 'offset'));
+      END IF;
+    END IF;
+    IF _page ? 'limit' THEN
+      _num := CASE WHEN pg_catalog.jsonb_typeof(_page -> 'limit') = 'number' THEN (_page ->> 'limit')::numeric END;
+      IF _num IS NULL OR _num <> pg_catalog.trunc(_num) OR _num < 1 OR _num > 10000 THEN
+        PERFORM pgevents.raise_invalid('PE110', 'page.limit', pg_catalog.format('must be an integer from 1 to 10000 (got %s)', _page -> 'limit'));
       END IF;
     END IF;
     FOREACH _key IN ARRAY ARRAY['after', 'before'] LOOP

@@ -14,7 +14,8 @@
 -- Returns NULL when the condition is met; otherwise a JSONB failure
 -- {"code": SQLSTATE, "condition": the failed condition[, "failures": [...]]}
 -- naming the innermost failed condition (the first failed one of an "and").
--- Raises PE103 for a malformed condition or an unregistered type. A custom
+-- The condition must have passed pgevents.check_condition (write_stream
+-- validates before locking); evaluation short-circuits "and"/"or". A custom
 -- condition's function receives (category, stream, latest event, condition)
 -- and returns boolean; only registered functions are ever called.
 -- Locks: none of its own (the caller holds the stream lock). VOLATILE: a
@@ -37,7 +38,7 @@ DECLARE
   _failure jsonb;
   _failures jsonb := '[]'::jsonb;
   _position jsonb;
-  _function regprocedure;
+  _function regproc;
   _met boolean;
   _i int := 0;
 BEGIN
@@ -108,12 +109,14 @@ BEGIN
       IF _type IS NULL THEN
         PERFORM pgevents.raise_invalid('PE103', p_field || '.type', 'is required');
       END IF;
-      SELECT ct.function INTO _function FROM pgevents.condition_types ct WHERE ct.type = _type;
-      IF NOT FOUND THEN
-        PERFORM pgevents.raise_invalid('PE103', p_field || '.type',
-          pg_catalog.format('unknown condition type %L (built in: none, position_is, stream_is_empty, stream_exists, and, or; others must be registered with pgevents.register_condition_type)', _type));
+      SELECT p.oid::regproc INTO _function
+        FROM pgevents.condition_types ct
+        JOIN pg_catalog.pg_proc p ON p.oid = ct.function::oid
+       WHERE ct.type = _type;
+      IF _function IS NULL THEN
+        PERFORM pgevents.check_condition(p_condition, p_field); -- raises the precise PE103
       END IF;
-      EXECUTE pg_catalog.format('SELECT %s($1, $2, $3, $4)', _function::oid::regproc)
+      EXECUTE pg_catalog.format('SELECT %s($1, $2, $3, $4)', _function)
         INTO _met USING p_category, p_stream, p_latest, p_condition;
       IF _met IS TRUE THEN
         RETURN NULL;

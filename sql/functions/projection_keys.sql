@@ -56,7 +56,7 @@ BEGIN
     END IF;
     RETURN ARRAY[
       pg_catalog.format('pg_catalog.to_jsonb(%s%I)', _prefix, _root),
-      '0',
+      '0::integer',
       '''""''::jsonb',
       pg_catalog.format('%s%I', _prefix, _root)];
   END IF;

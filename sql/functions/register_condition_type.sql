@@ -8,6 +8,8 @@
 -- It runs inside the append, under the stream lock, with the privileges of
 -- the pgevents functions' owner: register only functions you trust. Only
 -- the owner (not pgevents_writer) may register.
+-- The registry does not pin the function: if it is dropped, conditions of
+-- this type fail with PE103 until it is registered again.
 -- Raises PE108 for a bad name or a function of the wrong signature.
 -- Locks: a row lock on pgevents.condition_types. VOLATILE: it writes.
 CREATE OR REPLACE FUNCTION pgevents.register_condition_type(p_type text, p_function regprocedure)
@@ -26,7 +28,7 @@ BEGIN
   END IF;
   SELECT * INTO _proc FROM pg_catalog.pg_proc p WHERE p.oid = p_function;
   IF NOT FOUND OR _proc.prorettype <> 'boolean'::regtype OR _proc.proretset
-     OR _proc.proargtypes::oid[] <> ARRAY['text'::regtype, 'text'::regtype, 'pgevents.events'::regtype, 'jsonb'::regtype]::oid[] THEN
+     OR ARRAY(SELECT pg_catalog.unnest(_proc.proargtypes::oid[])) <> ARRAY['text'::regtype, 'text'::regtype, 'pgevents.events'::regtype, 'jsonb'::regtype]::oid[] THEN
     PERFORM pgevents.raise_invalid('PE108', 'function',
       pg_catalog.format('%s must have the signature (text, text, pgevents.events, jsonb) RETURNS boolean', p_function));
   END IF;

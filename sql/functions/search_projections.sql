@@ -5,11 +5,10 @@
 -- Returns rows of pgevents.projections: the matches of the filters, ordered
 -- by the sort (then id ascending), paged by offset/limit or key-set
 -- (after/before an id, under the same sort; the anchor need not match the
--- filters, but must exist under the name).
+-- filters; when no projection of the name has that id, the page is empty).
 -- The query is compiled by pgevents.compile_projection_query and run with
 -- EXECUTE ... USING p_query: no value reaches the SQL text.
--- Raises PE110 (invalid query) naming the field, including page.after /
--- page.before when no projection of the name has that id.
+-- Raises PE110 (invalid query) naming the field.
 -- Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.search_projections(p_query jsonb)
   RETURNS SETOF pgevents.projections
@@ -19,19 +18,8 @@ CREATE OR REPLACE FUNCTION pgevents.search_projections(p_query jsonb)
   SECURITY DEFINER
   SET search_path = pgevents, pg_temp
 AS $$
-DECLARE
-  _sql text := pgevents.compile_projection_query(p_query, 'search');
-  _key text;
 BEGIN
-  FOREACH _key IN ARRAY ARRAY['after', 'before'] LOOP
-    IF (p_query -> 'page' ->> _key) IS NOT NULL AND NOT EXISTS (
-      SELECT 1 FROM pgevents.projections p
-       WHERE p.name = (p_query ->> 'name') AND p.id = (p_query -> 'page' ->> _key)) THEN
-      PERFORM pgevents.raise_invalid('PE110', 'page.' || _key,
-        pg_catalog.format('no projection %s has the id %s', p_query -> 'name', p_query -> 'page' -> _key));
-    END IF;
-  END LOOP;
-  RETURN QUERY EXECUTE _sql USING p_query;
+  RETURN QUERY EXECUTE pgevents.compile_projection_query(p_query, 'search') USING p_query;
 END;
 $$;
 

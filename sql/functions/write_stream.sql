@@ -24,7 +24,8 @@
 --   4. an empty array writes nothing and returns nothing.
 -- Locks: pg_advisory_xact_lock(pgevents.lock_key('stream', ...)), held to
 -- commit, taken after the events are validated and before the latest event is read.
--- Raises: PE102 invalid events, PE103 invalid condition, PE107 id conflict,
+-- Raises: PE102 invalid events, PE103 invalid condition (validated whole,
+-- before the lock, even for an idempotent retry), PE107 id conflict,
 -- PE001..PE005 unmet condition, 40001 transaction id inversion.
 -- VOLATILE: it writes.
 CREATE OR REPLACE FUNCTION pgevents.write_stream(
@@ -111,6 +112,8 @@ BEGIN
       _occurred := _occurred || pgevents.parse_timestamp(_field || '.occurred_at', _event -> 'occurred_at');
     END IF;
   END LOOP;
+
+  PERFORM pgevents.check_condition(p_condition, 'condition');
 
   PERFORM pg_catalog.pg_advisory_xact_lock(pgevents.lock_key('stream', p_category, p_stream));
   -- Read the clock only once the lock is held, so observed_at never goes

@@ -18,6 +18,16 @@ GRANT EXECUTE ON FUNCTION
   pgevents.identifier(text, text)
 TO pgevents_reader, pgevents_writer;
 
+-- Pure helpers: harmless, and functions like pgevents.identifier (not
+-- SECURITY DEFINER) call them with the caller's rights.
+GRANT EXECUTE ON FUNCTION
+  pgevents.raise_invalid(text, text, text),
+  pgevents.check_name(text, text),
+  pgevents.check_limit(integer),
+  pgevents.lock_key(text, text, text),
+  pgevents.parse_timestamp(text, jsonb)
+TO pgevents_reader, pgevents_writer;
+
 GRANT EXECUTE ON FUNCTION
   pgevents.append(text, text, jsonb, jsonb, text),
   pgevents.append_streams(text, jsonb, text)

@@ -196,10 +196,9 @@ SELECT is(
 SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', pg_temp.new_events(1), '{"type": "no_such_type"}')$$, 'PE103', NULL, 'Unknown type with events: PE103');
 SELECT is(pgevents.stream_position('condition', 'two-events'), 3::bigint, 'Malformed condition: nothing written');
 
--- Known bug (see the report): and/or stop at the first decisive child, so a
--- malformed or unknown condition after it is never validated and the append
--- succeeds or fails depending on the stream's state.
-SELECT todo('evaluate_condition validates and/or children only until the result is decided', 3);
+-- Evaluation of and/or stops at the first decisive child, but the whole tree
+-- is validated first, so a malformed or unknown condition anywhere is refused
+-- whatever the stream's state.
 SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
   '{"type": "or", "conditions": [{"type": "none"}, {"type": "no_such_type"}]}')$$,
   'PE103', NULL, 'or(none, unknown type): PE103, whatever the stream''s state');

@@ -36,22 +36,22 @@ INSERT INTO api VALUES
   ('pgevents.write_stream(text,text,jsonb,jsonb,text)', false, false),
   ('pgevents.evaluate_condition(jsonb,text,text,pgevents.events,text)', false, false),
   ('pgevents.register_condition_type(text,regprocedure)', false, false),
-  ('pgevents.check_name(text,text)', false, false),
-  ('pgevents.check_limit(integer)', false, false),
-  ('pgevents.lock_key(text,text,text)', false, false),
+  ('pgevents.check_name(text,text)', true, true),
+  ('pgevents.check_limit(integer)', true, true),
+  ('pgevents.lock_key(text,text,text)', true, true),
   ('pgevents.lock_scope(text,text)', false, false),
-  ('pgevents.parse_timestamp(text,jsonb)', false, false),
-  ('pgevents.raise_invalid(text,text,text)', false, false),
+  ('pgevents.parse_timestamp(text,jsonb)', true, true),
+  ('pgevents.raise_invalid(text,text,text)', true, true),
   ('pgevents.forbid_event_changes()', false, false);
 SELECT is_empty($$SELECT fn FROM api WHERE to_regprocedure(fn) IS NULL$$, 'Every event store function listed here exists');
 SELECT results_eq(
   $$SELECT fn, has_function_privilege('pgevents_writer', fn, 'EXECUTE') FROM api ORDER BY fn$$,
   $$SELECT fn, writer FROM api ORDER BY fn$$,
-  'Writer may execute the write and read API, no internal function');
+  'Writer may execute the write and read API and the pure helpers, no internal function');
 SELECT results_eq(
   $$SELECT fn, has_function_privilege('pgevents_reader', fn, 'EXECUTE') FROM api ORDER BY fn$$,
   $$SELECT fn, reader FROM api ORDER BY fn$$,
-  'Reader may execute the read API only');
+  'Reader may execute the read API and the pure helpers only');
 SELECT is_empty(
   $$SELECT p.oid::regprocedure FROM pg_proc p
      WHERE p.pronamespace = 'pgevents'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
@@ -79,7 +79,6 @@ SELECT results_eq($$SELECT name FROM pgevents.latest_event('privileges', 'existi
 SELECT is(pgevents.stream_position('privileges', 'writer-1'), 0::bigint, 'Writer: stream_position');
 SELECT lives_ok($$SELECT * FROM pgevents.fence_lag()$$, 'Writer: fence_lag');
 SELECT is(pgevents.identifier(), '{"type": "log"}'::jsonb, 'Writer: identifier() of the log');
-SELECT todo('identifier is not SECURITY DEFINER but calls the internal check_name: 42501 for writer and reader', 1);
 SELECT lives_ok($$SELECT pgevents.identifier('privileges', 'writer-1')$$, 'Writer: identifier of a stream');
 SELECT throws_ok($$INSERT INTO pgevents.events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
   VALUES (gen_random_uuid(), 'privileges', 'forged', 0, 'Forged', '{}', 'null', now(), now())$$, '42501', NULL, 'Writer: INSERT into pgevents.events is denied');
@@ -103,7 +102,6 @@ SELECT lives_ok($$SELECT * FROM pgevents.read_log()$$, 'Reader: read_log');
 SELECT lives_ok($$SELECT * FROM pgevents.read_log_by_sequence()$$, 'Reader: read_log_by_sequence');
 SELECT results_eq($$SELECT name FROM pgevents.latest_event('privileges', 'existing')$$, $$VALUES ('Existing')$$, 'Reader: latest_event');
 SELECT is(pgevents.stream_position('privileges', 'existing'), 0::bigint, 'Reader: stream_position');
-SELECT todo('identifier is not SECURITY DEFINER but calls the internal check_name: 42501 for writer and reader', 1);
 SELECT lives_ok($$SELECT pgevents.identifier('privileges')$$, 'Reader: identifier of a category');
 SELECT results_eq($$SELECT name FROM pgevents.events WHERE category = 'privileges' AND stream = 'existing'$$, $$VALUES ('Existing')$$, 'Reader: SELECT from pgevents.events');
 SELECT throws_ok($$SELECT * FROM pgevents.append('privileges', 'reader-1', '[{"name": "A", "payload": 1}]')$$, '42501', NULL, 'Reader: append is denied');
