@@ -1,0 +1,220 @@
+package storetest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgevents/pgevents"
+)
+
+// errorCases cover bad input: each is refused with an
+// *pgevents.InvalidInputError carrying its code and field, before anything
+// is written; and event id reuse other than an exact retry.
+func errorCases() []eventCase {
+	appendErr := func(t *testing.T, s pgevents.Store, p pgevents.AppendParams) error {
+		t.Helper()
+		if p.Events == nil {
+			p.Events = newEvents("A")
+		}
+		res, err := s.AppendEvents(t.Context(), &p)
+		require.Nil(t, res)
+		return err
+	}
+	appendStreamsErr := func(t *testing.T, s pgevents.Store, p pgevents.AppendStreamsParams) error {
+		t.Helper()
+		res, err := s.AppendStreams(t.Context(), &p)
+		require.Nil(t, res)
+		return err
+	}
+	// invalidAppend requires that p fails with code and field, writing nothing.
+	invalidAppend := func(p pgevents.AppendParams, code, field string) func(t *testing.T, s pgevents.Store) {
+		return func(t *testing.T, s pgevents.Store) {
+			requireInvalidInput(t, appendErr(t, s, p), code, field)
+			requireLogEmpty(t, s)
+		}
+	}
+	long := strings.Repeat("x", 256)
+	return []eventCase{
+		{"AppendEvents", "EmptyCategoryIsInvalidName",
+			invalidAppend(pgevents.AppendParams{Stream: "a1"}, pgevents.CodeInvalidName, "category")},
+		{"AppendEvents", "EmptyStreamIsInvalidName",
+			invalidAppend(pgevents.AppendParams{Category: "account"}, pgevents.CodeInvalidName, "stream")},
+		{"AppendEvents", "TooLongNameIsInvalidName",
+			invalidAppend(pgevents.AppendParams{Category: long, Stream: "a1"}, pgevents.CodeInvalidName, "category")},
+		{"AppendEvents", "ControlCharacterInNameIsInvalidName",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a\n1"}, pgevents.CodeInvalidName, "stream")},
+		{"AppendEvents", "NameLengthCountsCharactersNotBytes", func(t *testing.T, s pgevents.Store) {
+			name := strings.Repeat("é", 255)
+			got := mustAppend(t, s, name, name, pgevents.Condition{}, pgevents.NewEvent{Name: name})
+			require.Equal(t, name, got[0].Category)
+			require.Equal(t, name, got[0].Name)
+			requireInvalidInput(t, appendErr(t, s, pgevents.AppendParams{Category: name + "é", Stream: name}),
+				pgevents.CodeInvalidName, "category")
+		}},
+		{"AppendEvents", "InvalidEventNameIsInvalidName",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A"}, {Name: ""}}}, pgevents.CodeInvalidName, "events[1].name")},
+		{"AppendEvents", "ControlCharacterInEventNameIsInvalidName",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A\tB"}}}, pgevents.CodeInvalidName, "events[0].name")},
+		{"AppendEvents", "DuplicateIDInABatchIsInvalidEvents", func(t *testing.T, s pgevents.Store) {
+			id := uuid.New()
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A"}, {ID: id, Name: "B"}, {ID: id, Name: "C"}}},
+				pgevents.CodeInvalidEvents, "events[2].id")(t, s)
+		}},
+		{"AppendEvents", "InvalidPayloadJSONIsInvalidEvents",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A"}, {Name: "B", Payload: json.RawMessage(`{"a":`)}}},
+				pgevents.CodeInvalidEvents, "events[1]")},
+		{"AppendEvents", "InvalidMetadataJSONIsInvalidEvents",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A", Metadata: json.RawMessage(`nope`)}}},
+				pgevents.CodeInvalidEvents, "events[0]")},
+		{"AppendEvents", "UnknownScopeIsInvalidScope",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1", Scope: "global"},
+				pgevents.CodeInvalidScope, "scope")},
+		{"AppendEvents", "UnregisteredConditionTypeIsInvalidCondition",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Condition: pgevents.Custom("not_registered", map[string]any{"x": 1})},
+				pgevents.CodeInvalidCondition, "condition.type")},
+		{"AppendEvents", "NestedUnregisteredConditionTypeIsInvalidCondition",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1",
+				Condition: pgevents.And(pgevents.StreamIsEmpty(), pgevents.Custom("not_registered", nil))},
+				pgevents.CodeInvalidCondition, "condition.conditions[1].type")},
+		{"AppendEvents", "NegativePositionIsInvalidCondition",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1", Condition: pgevents.PositionIs(-1)},
+				pgevents.CodeInvalidCondition, "condition.position")},
+		{"AppendEvents", "IDStoredInAnotherStreamIsEventIDConflict", func(t *testing.T, s pgevents.Store) {
+			in := withIDs(newEvents("A"))
+			first := mustAppend(t, s, "account", "a1", pgevents.Condition{}, in...)
+			for _, place := range [][2]string{{"account", "a2"}, {"order", "a1"}} {
+				err := appendErr(t, s, pgevents.AppendParams{Category: place[0], Stream: place[1], Events: in})
+				requireInvalidInput(t, err, pgevents.CodeEventIDConflict, "events")
+				require.ErrorIs(t, err, pgevents.ErrEventIDConflict)
+			}
+			requireLogLatest(t, s, first[0])
+		}},
+		{"AppendEvents", "IDStoredWithOtherContentIsEventIDConflict", func(t *testing.T, s pgevents.Store) {
+			occurred := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+			stored := pgevents.NewEvent{ID: uuid.New(), Name: "A", Payload: json.RawMessage(`{"a":1}`),
+				Metadata: json.RawMessage(`{"m":1}`), OccurredAt: occurred}
+			first := mustAppend(t, s, "account", "a1", pgevents.Condition{}, stored)
+			changes := map[string]func(e *pgevents.NewEvent){
+				"name":        func(e *pgevents.NewEvent) { e.Name = "B" },
+				"payload":     func(e *pgevents.NewEvent) { e.Payload = json.RawMessage(`{"a":2}`) },
+				"metadata":    func(e *pgevents.NewEvent) { e.Metadata = nil },
+				"occurred_at": func(e *pgevents.NewEvent) { e.OccurredAt = occurred.Add(time.Microsecond) },
+			}
+			for what, change := range changes {
+				e := stored
+				change(&e)
+				err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: []pgevents.NewEvent{e}})
+				require.ErrorIs(t, err, pgevents.ErrEventIDConflict, "other %s", what)
+				requireInvalidInput(t, err, pgevents.CodeEventIDConflict, "events")
+			}
+			requireLogLatest(t, s, first[0])
+		}},
+		{"AppendEvents", "PartlyStoredBatchIsEventIDConflict", func(t *testing.T, s pgevents.Store) {
+			in := withIDs(newEvents("A", "B"))
+			first := mustAppend(t, s, "account", "a1", pgevents.Condition{}, in[0])
+			for _, batch := range [][]pgevents.NewEvent{in, {in[0], {Name: "New"}}, {{Name: "New"}, in[0]}} {
+				err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: batch})
+				requireInvalidInput(t, err, pgevents.CodeEventIDConflict, "events")
+			}
+			requireLogLatest(t, s, first[0])
+		}},
+		{"AppendStreams", "EmptyCategoryIsInvalidName", func(t *testing.T, s pgevents.Store) {
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Streams: map[string]pgevents.StreamAppend{"a": {Events: newEvents("A")}}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "category")
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "InvalidStreamNameIsInvalidName", func(t *testing.T, s pgevents.Store) {
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account", Streams: map[string]pgevents.StreamAppend{
+				"a": {Events: newEvents("A")}, "": {Events: newEvents("B")},
+			}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, `streams[""]`)
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "InvalidEventIsReportedWithItsStream", func(t *testing.T, s pgevents.Store) {
+			id := uuid.New()
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account", Streams: map[string]pgevents.StreamAppend{
+				"a": {Events: newEvents("A")}, "b": {Events: []pgevents.NewEvent{{ID: id, Name: "B"}, {ID: id, Name: "C"}}},
+			}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidEvents, `streams["b"].events[1].id`)
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "UnknownScopeIsInvalidScope", func(t *testing.T, s pgevents.Store) {
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account", Scope: "global",
+				Streams: map[string]pgevents.StreamAppend{"a": {Events: newEvents("A")}}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidScope, "scope")
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "UnregisteredConditionTypeIsInvalidCondition", func(t *testing.T, s pgevents.Store) {
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account",
+				Streams: map[string]pgevents.StreamAppend{
+					"a": {Events: newEvents("A")},
+					"b": {Condition: pgevents.Custom("not_registered", nil), Events: newEvents("B")},
+				}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition.type")
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "IDStoredInAnotherStreamIsEventIDConflict", func(t *testing.T, s pgevents.Store) {
+			in := withIDs(newEvents("A"))
+			first := mustAppend(t, s, "account", "a", pgevents.Condition{}, in...)
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account",
+				Streams: map[string]pgevents.StreamAppend{"a": {Events: newEvents("A2")}, "b": {Events: in}}})
+			requireInvalidInput(t, err, pgevents.CodeEventIDConflict, `streams["b"].events`)
+			requireLogLatest(t, s, first[0])
+		}},
+		{"ReadStream", "InvalidNamesAreInvalidName", func(t *testing.T, s pgevents.Store) {
+			for _, tc := range []struct{ category, stream, field string }{
+				{"", "a1", "category"}, {"account", "", "stream"}, {"acc\x01ount", "a1", "category"}, {"account", long, "stream"},
+			} {
+				_, err := s.ReadStream(t.Context(), &pgevents.ReadStreamParams{Category: tc.category, Stream: tc.stream})
+				requireInvalidInput(t, err, pgevents.CodeInvalidName, tc.field)
+			}
+		}},
+		{"ReadStream", "NegativeFromPositionIsInvalidReadArgument", func(t *testing.T, s pgevents.Store) {
+			_, err := s.ReadStream(t.Context(), &pgevents.ReadStreamParams{Category: "account", Stream: "a1", FromPosition: -1})
+			requireInvalidInput(t, err, pgevents.CodeInvalidReadArgument, "from_position")
+		}},
+		{"ReadStream", "LimitBelowMinusOneIsInvalidReadArgument", func(t *testing.T, s pgevents.Store) {
+			_, err := s.ReadStream(t.Context(), &pgevents.ReadStreamParams{Category: "account", Stream: "a1", Limit: -2})
+			requireInvalidInput(t, err, pgevents.CodeInvalidReadArgument, "limit")
+		}},
+		{"ReadEvents", "InvalidCategoryIsInvalidName", func(t *testing.T, s pgevents.Store) {
+			for _, category := range []string{"acc\nount", long} {
+				_, err := s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: category})
+				requireInvalidInput(t, err, pgevents.CodeInvalidName, "category")
+			}
+		}},
+		{"ReadEvents", "LimitBelowMinusOneIsInvalidReadArgument", func(t *testing.T, s pgevents.Store) {
+			for _, category := range []string{"", "account"} {
+				_, err := s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: category, Limit: -2})
+				requireInvalidInput(t, err, pgevents.CodeInvalidReadArgument, "limit")
+			}
+		}},
+		{"LatestEvent", "StreamWithoutCategoryIsInvalidIdentifier", func(t *testing.T, s pgevents.Store) {
+			_, err := s.LatestEvent(t.Context(), &pgevents.LatestEventParams{Source: pgevents.Identifier{Stream: "a1"}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidIdentifier, "category")
+		}},
+		{"LatestEvent", "InvalidNamesAreInvalidName", func(t *testing.T, s pgevents.Store) {
+			for _, tc := range []struct {
+				src   pgevents.Identifier
+				field string
+			}{
+				{pgevents.CategoryID("acc\nount"), "category"}, {pgevents.CategoryID(long), "category"},
+				{pgevents.StreamID("account", "a\x7f1"), "stream"}, {pgevents.StreamID("acc\tount", "a1"), "category"},
+			} {
+				_, err := s.LatestEvent(t.Context(), &pgevents.LatestEventParams{Source: tc.src})
+				requireInvalidInput(t, err, pgevents.CodeInvalidName, tc.field)
+			}
+		}},
+	}
+}
