@@ -36,3 +36,19 @@ type Event struct {
 	// Recording time: the server clock at append, unless an import overrides it.
 	ObservedAt time.Time
 }
+
+// Projections: folded state per (name, id). Write through pgevents.save_projection; query with pgevents.search_projections (docs/query-language.md).
+type PgeventsProjection struct {
+	// The projector's name. COLLATE "C": the query language orders strings by bytes, and so does the primary key.
+	Name string
+	// The projection's id within its name; the final tie-breaker of every search (ascending, byte order).
+	ID string
+	// What was projected, as an identifier JSON ({"type":"log"|"category"|"stream",...}). The first save's source is kept.
+	Source   json.RawMessage
+	State    json.RawMessage
+	Metadata json.RawMessage
+	// When the projection was first saved.
+	CreatedAt time.Time
+	// When the projection was last saved.
+	UpdatedAt time.Time
+}

@@ -48,6 +48,9 @@ func interpretError(op string, err error) error {
 			Reason: "JSON must not contain \\u0000 (" + pgErr.Message + ")"}
 	case code >= "PE001" && code <= "PE005":
 		return conditionError(pgErr)
+	case code == codeAmbiguousProjection:
+		// Before the PE1 invalid-input class: an ambiguous lookup is not bad input.
+		return fmt.Errorf("pgevents: %s: %w", op, pgevents.ErrAmbiguous)
 	case strings.HasPrefix(code, "PE1"):
 		var d struct {
 			Field  string `json:"field"`

@@ -1,0 +1,327 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/projection"
+	"github.com/pgevents/pgevents/storetest"
+)
+
+// ProjectionStore implements the contract at compile time.
+var _ projection.Store = (*ProjectionStore)(nil)
+
+// forEachModeProjections runs fn as a parallel subtest per exec mode with a
+// fresh database and ProjectionStore.
+func forEachModeProjections(t *testing.T, fn func(t *testing.T, pool *pgxpool.Pool, s *ProjectionStore)) {
+	t.Helper()
+	for _, mode := range execModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			pool := newPool(t, mode, 4)
+			fn(t, pool, NewProjectionStore(pool))
+		})
+	}
+}
+
+func saveProjection(t *testing.T, s *ProjectionStore, p projection.Stored) *projection.Stored {
+	t.Helper()
+	got, err := s.SaveProjection(context.Background(), &p)
+	require.NoError(t, err)
+	return got
+}
+
+func TestNewProjectionStore(t *testing.T) {
+	t.Parallel()
+	require.Panics(t, func() { NewProjectionStore(nil) })
+}
+
+func TestProjectionStore_SaveLoadLocate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	forEachModeProjections(t, func(t *testing.T, pool *pgxpool.Pool, s *ProjectionStore) {
+		first := saveProjection(t, s, projection.Stored{Name: "profile", ID: "ada", Source: pgevents.StreamID("user", "ada"),
+			State: json.RawMessage(`{"age": 36}`), Metadata: json.RawMessage(`{"v": 1}`)})
+		require.Equal(t, pgevents.StreamID("user", "ada"), first.Source)
+		require.JSONEq(t, `{"age": 36}`, string(first.State))
+		require.Equal(t, first.CreatedAt, first.UpdatedAt)
+
+		// Upsert: the first source and created_at stay.
+		second := saveProjection(t, s, projection.Stored{Name: "profile", ID: "ada", Source: pgevents.LogID(),
+			State: json.RawMessage(`{"age": 37}`)})
+		require.Equal(t, pgevents.StreamID("user", "ada"), second.Source)
+		require.Equal(t, first.CreatedAt, second.CreatedAt)
+		require.True(t, second.UpdatedAt.After(first.UpdatedAt))
+		require.JSONEq(t, `{"age": 37}`, string(second.State))
+		require.JSONEq(t, `null`, string(second.Metadata), "nil metadata is JSON null")
+
+		loaded, err := s.LoadProjection(ctx, "profile", "ada")
+		require.NoError(t, err)
+		require.Equal(t, second, loaded)
+
+		_, err = s.LoadProjection(ctx, "profile", "bob")
+		require.ErrorIs(t, err, pgevents.ErrNotFound)
+		_, err = s.LoadProjection(ctx, "", "ada")
+		requireInvalid(t, err, pgevents.CodeInvalidName, "name")
+		_, err = s.LoadProjection(ctx, "profile", "a\x00b")
+		requireInvalid(t, err, pgevents.CodeInvalidName, "id")
+
+		located, err := s.LocateProjection(ctx, "profile", pgevents.StreamID("user", "ada"))
+		require.NoError(t, err)
+		require.Equal(t, second, located)
+		_, err = s.LocateProjection(ctx, "profile", pgevents.StreamID("user", "bob"))
+		require.ErrorIs(t, err, pgevents.ErrNotFound)
+		_, err = s.LocateProjection(ctx, "other", pgevents.StreamID("user", "ada"))
+		require.ErrorIs(t, err, pgevents.ErrNotFound)
+
+		saveProjection(t, s, projection.Stored{Name: "profile", ID: "ada-2", Source: pgevents.StreamID("user", "ada")})
+		_, err = s.LocateProjection(ctx, "profile", pgevents.StreamID("user", "ada"))
+		require.ErrorIs(t, err, pgevents.ErrAmbiguous)
+		require.NotErrorIs(t, err, pgevents.ErrInvalidInput)
+
+		_, err = s.LocateProjection(ctx, "profile", pgevents.Identifier{Stream: "s"})
+		requireInvalid(t, err, pgevents.CodeInvalidIdentifier, "category")
+	})
+}
+
+func TestProjectionStore_SaveInvalid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	forEachModeProjections(t, func(t *testing.T, pool *pgxpool.Pool, s *ProjectionStore) {
+		cases := []struct {
+			code, field string
+			p           *projection.Stored
+		}{
+			{pgevents.CodeInvalidName, "projection", nil},
+			{pgevents.CodeInvalidName, "name", &projection.Stored{ID: "x"}},
+			{pgevents.CodeInvalidName, "id", &projection.Stored{Name: "profile"}},
+			{pgevents.CodeInvalidName, "id", &projection.Stored{Name: "profile", ID: strings.Repeat("x", 256)}},
+			{pgevents.CodeInvalidName, "id", &projection.Stored{Name: "profile", ID: "a\nb"}},
+			{pgevents.CodeInvalidName, "name", &projection.Stored{Name: "a\x00", ID: "x"}},
+			{pgevents.CodeInvalidIdentifier, "category", &projection.Stored{Name: "profile", ID: "x", Source: pgevents.Identifier{Stream: "s"}}},
+			{pgevents.CodeInvalidName, "category", &projection.Stored{Name: "profile", ID: "x", Source: pgevents.CategoryID("a\tb")}},
+			{projection.CodeInvalidQuery, "state", &projection.Stored{Name: "profile", ID: "x", State: json.RawMessage(`{`)}},
+			{projection.CodeInvalidQuery, "state", &projection.Stored{Name: "profile", ID: "x", State: json.RawMessage(`{"a": "\u0000"}`)}},
+			{projection.CodeInvalidQuery, "metadata", &projection.Stored{Name: "profile", ID: "x", Metadata: json.RawMessage(`[1e131072]`)}},
+		}
+		for _, c := range cases {
+			_, err := s.SaveProjection(ctx, c.p)
+			requireInvalid(t, err, c.code, c.field)
+		}
+		n, err := s.CountProjections(ctx, json.RawMessage(`{"name": "profile"}`))
+		require.NoError(t, err)
+		require.Zero(t, n, "nothing saved")
+
+		// What numeric can hold is accepted.
+		saveProjection(t, s, projection.Stored{Name: "profile", ID: "big", State: json.RawMessage(`[1e131071, 1e-16383, 0e999999, "\\u0000"]`)})
+	})
+}
+
+func TestProjectionStore_WithTx(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	forEachModeProjections(t, func(t *testing.T, pool *pgxpool.Pool, s *ProjectionStore) {
+		tx, err := pool.Begin(ctx)
+		require.NoError(t, err)
+		saveProjection(t, s.WithTx(tx), projection.Stored{Name: "profile", ID: "ada"})
+		_, err = s.LoadProjection(ctx, "profile", "ada")
+		require.ErrorIs(t, err, pgevents.ErrNotFound, "not visible before commit")
+		require.NoError(t, tx.Rollback(ctx))
+		_, err = s.LoadProjection(ctx, "profile", "ada")
+		require.ErrorIs(t, err, pgevents.ErrNotFound, "rolled back")
+	})
+}
+
+// TestProjectionStore_Queries runs the shared query comparison data
+// (storetest.ProjectionQueryCases, which the in-memory store passes too).
+func TestProjectionStore_Queries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	forEachModeProjections(t, func(t *testing.T, pool *pgxpool.Pool, s *ProjectionStore) {
+		for _, p := range storetest.ProjectionFixtures() {
+			saveProjection(t, s, p)
+		}
+		for _, c := range storetest.ProjectionQueryCases() {
+			t.Run(c.Name, func(t *testing.T) {
+				got, err := s.SearchProjections(ctx, c.Query)
+				require.NoError(t, err)
+				ids := make([]string, len(got))
+				for i, p := range got {
+					ids[i] = p.ID
+				}
+				require.Equal(t, c.WantIDs, ids)
+				n, err := s.CountProjections(ctx, c.Query)
+				require.NoError(t, err)
+				require.Equal(t, c.WantCount, n)
+			})
+		}
+		for _, c := range storetest.InvalidProjectionQueries() {
+			t.Run("Invalid/"+c.Name, func(t *testing.T) {
+				_, err := s.SearchProjections(ctx, c.Query)
+				requireInvalid(t, err, projection.CodeInvalidQuery, c.Field)
+				_, err = s.CountProjections(ctx, c.Query)
+				requireInvalid(t, err, projection.CodeInvalidQuery, c.Field)
+			})
+		}
+		t.Run("Invalid/NotJSON", func(t *testing.T) {
+			_, err := s.SearchProjections(ctx, json.RawMessage(`{"name": `))
+			requireInvalid(t, err, projection.CodeInvalidQuery, "query")
+		})
+		t.Run("Invalid/NumberOutOfRange", func(t *testing.T) {
+			_, err := s.CountProjections(ctx, json.RawMessage(`{"name": "profile", "filters": [{"path": ["state", "age"], "op": "equal", "value": 1e-20000}]}`))
+			requireInvalid(t, err, projection.CodeInvalidQuery, "query")
+		})
+	})
+}
+
+// explainSearch returns the plan of the statement search_projections runs
+// for query, as EXPLAIN (FORMAT JSON) text. The statement is compiled by
+// pgevents.compile_projection_query and planned with the query as its only
+// parameter (a custom plan, as EXECUTE ... USING gets).
+func explainSearch(t *testing.T, pool *pgxpool.Pool, query string, mode string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer conn.Release()
+	var sql string
+	require.NoError(t, conn.QueryRow(ctx, "SELECT pgevents.compile_projection_query($1, $2)", query, mode).Scan(&sql))
+	_, err = conn.Exec(ctx, "PREPARE explained(jsonb) AS "+sql)
+	require.NoError(t, err)
+	defer func() { _, _ = conn.Exec(ctx, "DEALLOCATE explained") }()
+	// EXPLAIN takes no parameters: quote the query as a literal (a test of
+	// the plan only; search_projections passes it with EXECUTE ... USING).
+	var literal, plan string
+	require.NoError(t, conn.QueryRow(ctx, "SELECT quote_literal($1::text)", query).Scan(&literal))
+	require.NoError(t, conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE explained("+literal+")").Scan(&plan))
+	return plan
+}
+
+// TestProjectionStore_Indexes proves with EXPLAIN that searches use the
+// indexes: an expression index added with pgevents.add_projection_index for
+// equality, ranges, sorts and key-set paging on its path, and the GIN index
+// over state for containment.
+func TestProjectionStore_Indexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newPool(t, pgx.QueryExecModeCacheStatement, 4)
+	_, err := pool.Exec(ctx, `
+		INSERT INTO pgevents.projections (name, id, source, state, metadata, created_at, updated_at)
+		SELECT CASE WHEN g % 10 = 0 THEN 'other' ELSE 'profile' END, 'p' || g, '{"type": "log"}',
+		       jsonb_build_object('email', 'user' || g || '@example.com', 'age', g % 90,
+		                          'tags', jsonb_build_array('t' || (g % 500))),
+		       '{}', now(), now()
+		  FROM generate_series(1, 20000) g`)
+	require.NoError(t, err)
+	var email, age string
+	require.NoError(t, pool.QueryRow(ctx, "SELECT pgevents.add_projection_index('profile', '{state,email}')").Scan(&email))
+	require.NoError(t, pool.QueryRow(ctx, "SELECT pgevents.add_projection_index('profile', '{state,age}')").Scan(&age))
+	require.True(t, strings.HasPrefix(email, "projections_profile_state_email_"), email)
+	_, err = pool.Exec(ctx, "VACUUM ANALYZE pgevents.projections")
+	require.NoError(t, err)
+
+	// Adding the same index again is a no-op that returns the same name.
+	var again string
+	require.NoError(t, pool.QueryRow(ctx, "SELECT pgevents.add_projection_index('profile', '{state,email}')").Scan(&again))
+	require.Equal(t, email, again)
+
+	cases := []struct {
+		name, query, mode, index string
+	}{
+		{"EqualUsesExpressionIndex", `{"name": "profile", "filters": [{"path": ["state", "email"], "op": "equal", "value": "user7@example.com"}]}`, "search", email},
+		{"EqualCountUsesExpressionIndex", `{"name": "profile", "filters": [{"path": ["state", "email"], "op": "equal", "value": "user7@example.com"}]}`, "count", email},
+		{"InUsesExpressionIndex", `{"name": "profile", "filters": [{"path": ["state", "email"], "op": "in", "value": ["user7@example.com", "user8@example.com"]}]}`, "search", email},
+		{"RangeSortAfterUsesExpressionIndex", `{"name": "profile", "filters": [{"path": ["state", "age"], "op": "greater_than_or_equal", "value": 30}],
+			"sort": [{"path": ["state", "age"]}], "page": {"after": "p1234", "limit": 20}}`, "search", age},
+		{"SortUsesExpressionIndex", `{"name": "profile", "sort": [{"path": ["state", "age"], "order": "asc"}], "page": {"limit": 10}}`, "search", age},
+		{"ContainsUsesGINIndex", `{"name": "profile", "filters": [{"path": ["state", "tags"], "op": "contains", "value": "t42"}]}`, "search", "projections_state_idx"},
+		{"ContainsCountUsesGINIndex", `{"name": "profile", "filters": [{"path": ["state"], "op": "contains", "value": {"tags": ["t42"]}}]}`, "count", "projections_state_idx"},
+		{"IDUsesPrimaryKey", `{"name": "profile", "filters": [{"path": ["id"], "op": "equal", "value": "p77"}]}`, "search", "projections_pkey"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			plan := explainSearch(t, pool, c.query, c.mode)
+			require.Contains(t, plan, fmt.Sprintf(`"Index Name": %q`, c.index), plan)
+		})
+	}
+
+	t.Run("UnindexedPathScans", func(t *testing.T) {
+		plan := explainSearch(t, pool, `{"name": "profile", "filters": [{"path": ["metadata", "x"], "op": "equal", "value": 1}]}`, "count")
+		require.NotContains(t, plan, email)
+		require.NotContains(t, plan, age)
+	})
+
+	t.Run("ResultsAgreeWithAndWithoutIndex", func(t *testing.T) {
+		s := NewProjectionStore(pool)
+		q := json.RawMessage(`{"name": "profile", "filters": [{"path": ["state", "age"], "op": "greater_than_or_equal", "value": 30}],
+			"sort": [{"path": ["state", "age"], "order": "desc"}], "page": {"after": "p1234", "limit": 50}}`)
+		indexed, err := s.SearchProjections(ctx, q)
+		require.NoError(t, err)
+		require.Len(t, indexed, 50)
+		tx, err := pool.Begin(ctx)
+		require.NoError(t, err)
+		defer func() { _ = tx.Rollback(ctx) }()
+		_, err = tx.Exec(ctx, "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_indexonlyscan = off")
+		require.NoError(t, err)
+		scanned, err := s.WithTx(tx).SearchProjections(ctx, q)
+		require.NoError(t, err)
+		require.Equal(t, indexed, scanned)
+	})
+
+	t.Run("InvalidIndexPath", func(t *testing.T) {
+		for path, field := range map[string]string{"{id}": "path", "{}": "path", "{body,x}": "path[0]"} {
+			_, err := pool.Exec(ctx, "SELECT pgevents.add_projection_index('profile', $1)", path)
+			requireInvalid(t, interpretError("add index", err), projection.CodeInvalidQuery, field)
+		}
+	})
+}
+
+// TestProjectionStore_Privileges checks the least-privilege roles: a reader
+// may search but not save; a writer may save through the function but not
+// write the table; neither may add indexes.
+func TestProjectionStore_Privileges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newPool(t, pgx.QueryExecModeCacheStatement, 2)
+	conn, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer conn.Release()
+	exec := func(role, sql string) error {
+		tx, err := conn.Begin(ctx)
+		require.NoError(t, err)
+		defer func() { _ = tx.Rollback(ctx) }()
+		_, err = tx.Exec(ctx, "SET LOCAL ROLE "+role)
+		require.NoError(t, err)
+		_, err = tx.Exec(ctx, sql)
+		return err
+	}
+	save := `SELECT * FROM pgevents.save_projection('profile', 'x', '{"type": "log"}', '{}')`
+	require.NoError(t, exec("pgevents_writer", save))
+	require.NoError(t, exec("pgevents_writer", `SELECT * FROM pgevents.search_projections('{"name": "profile"}')`))
+	require.NoError(t, exec("pgevents_reader", `SELECT * FROM pgevents.search_projections('{"name": "profile", "sort": [{"similarity": "x", "path": ["id"]}]}')`))
+	require.NoError(t, exec("pgevents_reader", `SELECT pgevents.count_projections('{"name": "profile"}')`))
+	require.NoError(t, exec("pgevents_reader", `SELECT * FROM pgevents.projections`))
+	for _, c := range []struct{ role, sql string }{
+		{"pgevents_reader", save},
+		{"pgevents_writer", `INSERT INTO pgevents.projections VALUES ('p', 'x', '{"type": "log"}', '{}', '{}', now(), now())`},
+		{"pgevents_writer", `UPDATE pgevents.projections SET state = '{}'`},
+		{"pgevents_writer", `DELETE FROM pgevents.projections`},
+		{"pgevents_reader", `DELETE FROM pgevents.projections`},
+		{"pgevents_writer", `SELECT pgevents.add_projection_index('profile', '{state,x}')`},
+		{"pgevents_writer", `SELECT pgevents.compile_projection_query('{"name": "profile"}')`},
+	} {
+		err := exec(c.role, c.sql)
+		var pgErr interface{ SQLState() string }
+		require.True(t, errors.As(err, &pgErr), "%s: %s: %v", c.role, c.sql, err)
+		require.Equal(t, "42501", pgErr.SQLState(), "%s: %s", c.role, c.sql)
+	}
+}
