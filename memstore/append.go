@@ -21,9 +21,10 @@ import (
 //
 //   - names are checked with pgevents.CheckName; a zero event ID gets a
 //     UUIDv7; a nil Payload or Metadata is JSON null;
-//   - an idempotent retry (every event's id already stored in this stream
-//     with the same name, payload, metadata and, when given, occurred_at)
-//     returns the stored events without evaluating the condition;
+//   - the whole condition is validated (even branches its evaluation would
+//     skip), then an idempotent retry (every event's id already stored in
+//     this stream with the same name, payload, metadata and, when given,
+//     occurred_at) returns the stored events without evaluating it;
 //   - otherwise the condition is evaluated against the stream's latest
 //     event, and nothing is written unless it is met;
 //   - no events is a no-op that still evaluates the condition.
@@ -240,7 +241,6 @@ func checkScope(scope pgevents.Scope) error {
 func (s *Store) writeStream(tx *txState, category, stream string, events []newEvent, condition pgevents.Condition, field string) ([]pgevents.Event, error) {
 	m := s.mem
 	seen := make(map[uuid.UUID]bool, len(events))
-	var clock time.Time
 	for i, e := range events {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if err := pgevents.CheckName(f+".name", e.name); err != nil {
@@ -261,9 +261,9 @@ func (s *Store) writeStream(tx *txState, category, stream string, events []newEv
 					Reason: fmt.Sprintf("is not a valid timestamp (got %s)", sqlLiteral(t.at.Format(time.RFC3339Nano)))}
 			}
 		}
-		if e.observedAt.IsZero() && clock.IsZero() {
-			clock = pgevents.TruncateTime(m.clock())
-		}
+	}
+	if err := s.checkCondition(condition, "condition"); err != nil {
+		return nil, err
 	}
 
 	// 1. Idempotent retry, before the condition.
@@ -326,10 +326,14 @@ func (s *Store) writeStream(tx *txState, category, stream string, events []newEv
 	if latest != nil {
 		next = latest.Position + 1
 	}
+	var clock time.Time // read once, under the lock, if needed
 	out := make([]pgevents.Event, len(events))
 	for i, e := range events {
 		observed := e.observedAt
 		if observed.IsZero() {
+			if clock.IsZero() {
+				clock = pgevents.TruncateTime(m.clock())
+			}
 			observed = clock
 		}
 		occurred := e.occurredAt

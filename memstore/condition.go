@@ -22,21 +22,47 @@ func (f *conditionFailure) toError(category, stream string, position *int64) pge
 	return e
 }
 
-// maxPositionDigits is the longest position pgevents.evaluate_condition accepts.
+// maxPosition is the largest position pgevents.check_condition accepts (18 digits).
 const maxPosition = 999_999_999_999_999_999
+
+// checkCondition is pgevents.check_condition: it validates the whole tree
+// (never short-circuiting) and returns an *pgevents.InvalidInputError
+// (CodeInvalidCondition) naming the first invalid field: a position that is
+// negative or longer than 18 digits, or a type that is neither built in nor
+// registered.
+func (s *Store) checkCondition(c pgevents.Condition, field string) error {
+	invalid := func(f, reason string) error {
+		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: f, Reason: reason}
+	}
+	switch c.Type {
+	case "", pgevents.ConditionNone, pgevents.ConditionStreamIsEmpty, pgevents.ConditionStreamExists:
+	case pgevents.ConditionPositionIs:
+		if c.Position != nil && (*c.Position < 0 || *c.Position > maxPosition) {
+			return invalid(field+".position", "must be a non-negative integer or null")
+		}
+	case pgevents.ConditionAnd, pgevents.ConditionOr:
+		for i, sub := range c.Conditions {
+			if err := s.checkCondition(sub, fmt.Sprintf("%s.conditions[%d]", field, i)); err != nil {
+				return err
+			}
+		}
+	default:
+		if _, ok := s.mem.conditions[c.Type]; !ok {
+			return invalid(field+".type", fmt.Sprintf("unknown condition type %s (built in: none, position_is, "+
+				"stream_is_empty, stream_exists, and, or; others must be registered with pgevents.register_condition_type)",
+				sqlLiteral(c.Type)))
+		}
+	}
+	return nil
+}
 
 // evaluate is pgevents.evaluate_condition: it returns nil when c is met
 // against the stream's latest event, else the innermost failed condition (the
 // first failed one of an "and"; an "or" with the failures of its
-// alternatives). Like PostgreSQL, it checks the shape of a condition only
-// when it evaluates it: an "and" stops at its first failure, an "or" at its
-// first success. It returns an *pgevents.InvalidInputError (CodeInvalidCondition)
-// for a malformed condition or an unregistered type, and a custom
-// condition's error.
+// alternatives). An "and" stops at its first failure, an "or" at its first
+// success. c must have passed checkCondition. It returns a custom
+// condition's error, wrapped.
 func (s *Store) evaluate(c pgevents.Condition, category, stream string, latest *pgevents.Event, field string) (*conditionFailure, error) {
-	invalid := func(f, reason string) error {
-		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: f, Reason: reason}
-	}
 	failed := func(code string) *conditionFailure { return &conditionFailure{code: code, condition: c} }
 	switch c.Type {
 	case "", pgevents.ConditionNone:
@@ -48,8 +74,6 @@ func (s *Store) evaluate(c pgevents.Condition, category, stream string, latest *
 			if latest == nil {
 				return nil, nil
 			}
-		case *c.Position < 0 || *c.Position > maxPosition:
-			return nil, invalid(field+".position", "must be a non-negative integer or null")
 		case latest != nil && latest.Position == *c.Position:
 			return nil, nil
 		}
@@ -93,10 +117,8 @@ func (s *Store) evaluate(c pgevents.Condition, category, stream string, latest *
 
 	default:
 		fn, ok := s.mem.conditions[c.Type]
-		if !ok {
-			return nil, invalid(field+".type", fmt.Sprintf("unknown condition type %s (built in: none, position_is, "+
-				"stream_is_empty, stream_exists, and, or; others must be registered with pgevents.register_condition_type)",
-				sqlLiteral(c.Type)))
+		if !ok { // checkCondition refused it already
+			return nil, s.checkCondition(c, field)
 		}
 		var arg *pgevents.Event
 		if latest != nil {

@@ -54,11 +54,11 @@
 //     refuses (\u0000, lone surrogates, invalid UTF-8, numbers out of
 //     numeric's range) fails with PE102 on the event (field "events[i]"),
 //     where PostgreSQL raises its own SQLSTATE.
-//   - Timestamps: observed_at comes from Config.Clock, read under the lock
-//     at most once per stream written, so observed_at never decreases in
-//     position order (PostgreSQL reads its clock before taking the lock).
-//     Times are truncated to microseconds in UTC, like pgevents' drivers
-//     send them; years must be 1 to 9999 in UTC (PE102).
+//   - Timestamps: observed_at comes from Config.Clock (not a database
+//     server's clock), read under the lock as PostgreSQL does, but only when
+//     a stream gets an event without ObservedAt. Times are truncated to
+//     microseconds in UTC, as pgevents' drivers send them; years must be 1
+//     to 9999 in UTC (PE102).
 //   - Generated ids are UUIDv7, as pgstore generates them (the SQL API on
 //     its own uses gen_random_uuid, v4).
 //   - Custom conditions are Go functions that see only the stream's latest

@@ -90,6 +90,27 @@ func errorCases() []eventCase {
 		{"AppendEvents", "NegativePositionIsInvalidCondition",
 			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1", Condition: pgevents.PositionIs(-1)},
 				pgevents.CodeInvalidCondition, "condition.position")},
+		{"AppendEvents", "InvalidConditionIsRefusedEvenWhereEvaluationWouldStop", func(t *testing.T, s pgevents.Store) {
+			for _, c := range []pgevents.Condition{
+				pgevents.Or(pgevents.StreamIsEmpty(), pgevents.Custom("not_registered", nil)),
+				pgevents.And(pgevents.StreamExists(), pgevents.PositionIs(-1)),
+			} {
+				field := "condition.conditions[1].type"
+				if c.Type == pgevents.ConditionAnd {
+					field = "condition.conditions[1].position"
+				}
+				requireInvalidInput(t, appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Condition: c}),
+					pgevents.CodeInvalidCondition, field)
+			}
+			requireLogEmpty(t, s)
+		}},
+		{"AppendEvents", "InvalidConditionIsRefusedOnAnIdempotentRetry", func(t *testing.T, s pgevents.Store) {
+			in := withIDs(newEvents("A"))
+			mustAppend(t, s, "account", "a1", pgevents.Condition{}, in...)
+			err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: in,
+				Condition: pgevents.Custom("not_registered", nil)})
+			requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition.type")
+		}},
 		{"AppendEvents", "IDStoredInAnotherStreamIsEventIDConflict", func(t *testing.T, s pgevents.Store) {
 			in := withIDs(newEvents("A"))
 			first := mustAppend(t, s, "account", "a1", pgevents.Condition{}, in...)
