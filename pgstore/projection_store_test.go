@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/memstore"
 	"github.com/pgevents/pgevents/projection"
 	"github.com/pgevents/pgevents/storetest"
 )
@@ -324,4 +328,33 @@ func TestProjectionStore_Privileges(t *testing.T) {
 		require.True(t, errors.As(err, &pgErr), "%s: %s: %v", c.role, c.sql, err)
 		require.Equal(t, "42501", pgErr.SQLState(), "%s: %s", c.role, c.sql)
 	}
+}
+
+// TestProjectionStore_Contract runs the projection store contract suite
+// under each exec mode, a fresh database per store.
+func TestProjectionStore_Contract(t *testing.T) {
+	t.Parallel()
+	for _, mode := range execModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			storetest.RunProjectionStore(t, func(t *testing.T) projection.Store {
+				return NewProjectionStore(newPool(t, mode, 4))
+			})
+		})
+	}
+}
+
+// TestProjectionStore_SameAsMemstore compares answers with the in-memory
+// reference: the shared cases, the malformed queries and random queries
+// (the seed is logged; replay a failure with PGEVENTS_COMPARE_SEED).
+func TestProjectionStore_SameAsMemstore(t *testing.T) {
+	t.Parallel()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("PGEVENTS_COMPARE_SEED"); s != "" {
+		var err error
+		seed, err = strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err)
+	}
+	pool := newPool(t, pgx.QueryExecModeCacheStatement, 4)
+	storetest.CompareProjectionQueries(t, memstore.NewProjectionStore(), NewProjectionStore(pool), seed, 1000)
 }
