@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -212,11 +213,14 @@ const (
 )
 
 // jsonbProblem says why PostgreSQL's jsonb input would refuse raw, or "":
-// invalid JSON, a string or key holding \u0000, or a number outside
+// invalid JSON or UTF-8, a string or key holding \u0000, or a number outside
 // numeric's range.
 func jsonbProblem(raw json.RawMessage) string {
 	if !json.Valid(raw) {
 		return "must be valid JSON"
+	}
+	if !utf8.Valid(raw) {
+		return "must be valid UTF-8"
 	}
 	if !bytes.Contains(raw, []byte(`\u0000`)) && !bytes.ContainsAny(raw, "eE0123456789") {
 		return ""

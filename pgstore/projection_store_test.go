@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/pgtest"
 	"github.com/pgevents/pgevents/memstore"
 	"github.com/pgevents/pgevents/projection"
 	"github.com/pgevents/pgevents/storetest"
@@ -357,4 +358,112 @@ func TestProjectionStore_SameAsMemstore(t *testing.T) {
 	}
 	pool := newPool(t, pgx.QueryExecModeCacheStatement, 4)
 	storetest.CompareProjectionQueries(t, memstore.NewProjectionStore(), NewProjectionStore(pool), seed, 1000)
+}
+
+// FuzzSearchProjections throws queries at search_projections and
+// count_projections on a real database: raw JSON documents (the seeds are
+// the shared valid and malformed queries and injection attempts), and a
+// query built from fuzzed parts (a path key, an op, a value, a similarity
+// text, an anchor id) so that arbitrary strings reach every place a query
+// can carry one. Each call must either succeed or fail with a typed
+// *pgevents.InvalidInputError, and nothing in the database may change: the
+// events, the projections, a canary table, the set of relations, functions
+// and roles are checksummed after every input (relations and functions by
+// count and highest oid, pgevents' function bodies by hash).
+//
+// The seed corpus runs with plain `go test`; fuzz with
+//
+//	go test -run '^$' -fuzz FuzzSearchProjections -fuzztime 60s ./pgstore
+func FuzzSearchProjections(f *testing.F) {
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(pgtest.NewDatabase(f))
+	require.NoError(f, err)
+	cfg.MaxConns = 4
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "10s"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(f, err)
+	f.Cleanup(pool.Close)
+	s := NewProjectionStore(pool)
+	for _, p := range storetest.ProjectionFixtures() {
+		_, err := s.SaveProjection(ctx, &p)
+		require.NoError(f, err)
+	}
+	_, err = pool.Exec(ctx, `
+		CREATE TABLE public.fuzz_canary (id int PRIMARY KEY, note text);
+		INSERT INTO public.fuzz_canary VALUES (1, 'must survive'), (2, 'unchanged');
+		SELECT pgevents.add_projection_index('profile', '{state,email}');
+		SELECT count(*) FROM pgevents.append('fuzz', 's1', '[{"name": "created", "payload": {"a": 1}}]');`)
+	require.NoError(f, err)
+	checksum := func(t testing.TB) string {
+		t.Helper()
+		var sum string
+		require.NoError(t, pool.QueryRow(ctx, `SELECT md5(concat_ws('|',
+			(SELECT string_agg(e::text, ',' ORDER BY e.sequence_number) FROM pgevents.events e),
+			(SELECT string_agg(c::text, ',' ORDER BY c.id) FROM public.fuzz_canary c),
+			(SELECT string_agg(p::text, ',' ORDER BY p.name, p.id) FROM pgevents.projections p),
+			(SELECT count(*) || '/' || max(c.oid::bigint) FROM pg_class c),
+			(SELECT count(*) || '/' || max(p.oid::bigint) FROM pg_proc p),
+			(SELECT string_agg(p.proname || md5(p.prosrc), ',' ORDER BY p.oid) FROM pg_proc p WHERE p.pronamespace = 'pgevents'::regnamespace),
+			(SELECT string_agg(r.rolname || r.rolsuper::text, ',' ORDER BY r.rolname) FROM pg_roles r)))`).Scan(&sum))
+		return sum
+	}
+	want := checksum(f)
+
+	for _, c := range storetest.ProjectionQueryCases() {
+		f.Add(string(c.Query), "email", "equal", `"ada@example.com"`, "ada", "p01")
+	}
+	for _, c := range storetest.InvalidProjectionQueries() {
+		f.Add(string(c.Query), "age", "greater_than", `40`, "", "")
+	}
+	injections := []string{
+		`'; DELETE FROM pgevents.projections; --`,
+		`x') OR 1=1; DROP TABLE public.fuzz_canary; --`,
+		`"); TRUNCATE pgevents.events CASCADE; --`,
+		`$$; DROP TABLE public.fuzz_canary; $$`,
+		`{filters,0,value}'::text[]) OR true --`,
+		`\'; UPDATE public.fuzz_canary SET note = 'pwned'; --`,
+		`%L %s %I %1$s`,
+		"a\x00b",
+		`E'\\x27'`,
+		`*/ DROP TABLE public.fuzz_canary; /*`,
+	}
+	for _, inj := range injections {
+		q, _ := json.Marshal(map[string]any{"name": inj, "filters": []any{
+			map[string]any{"path": []any{"state", inj, 0, inj}, "op": "regex_matches", "value": inj}},
+			"sort": []any{map[string]any{"path": []any{"metadata", inj}, "similarity": inj, "order": "desc"}}})
+		f.Add(string(q), inj, "equal", `"`+inj+`"`, inj, inj)
+		f.Add(`{"name": "profile", "filters": [{"path": ["state", "email"], "op": "in", "value": ["`+inj+`"]}]}`, inj, "contains", inj, inj, inj)
+		f.Add(`{"name": "profile", "filters": [{"path": ["state", "`+inj+`"], "op": "equal", "value": 1}]}`, inj, inj, `{"`+inj+`": [1, null]}`, inj, inj)
+	}
+
+	f.Fuzz(func(t *testing.T, raw, key, op, value, similarity, anchor string) {
+		var v any = value
+		if json.Valid([]byte(value)) {
+			v = json.RawMessage(value)
+		}
+		built, err := json.Marshal(map[string]any{
+			"name":    "profile",
+			"filters": []any{map[string]any{"path": []any{"state", key}, "op": op, "value": v}},
+			"sort":    []any{map[string]any{"path": []any{"state", key, 0}, "similarity": similarity}, map[string]any{"path": []any{"metadata", key}, "order": "desc"}},
+			"page":    map[string]any{"after": anchor, "limit": 7},
+		})
+		require.NoError(t, err)
+		for _, q := range []json.RawMessage{json.RawMessage(raw), built} {
+			_, err := s.SearchProjections(ctx, q)
+			requireTypedOrNil(t, q, err)
+			_, err = s.CountProjections(ctx, q)
+			requireTypedOrNil(t, q, err)
+		}
+		require.Equal(t, want, checksum(t), "the database changed after %q / %s", raw, built)
+	})
+}
+
+func requireTypedOrNil(t *testing.T, q json.RawMessage, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	var invalid *pgevents.InvalidInputError
+	require.ErrorAs(t, err, &invalid, "query %s", q)
+	require.Equal(t, projection.CodeInvalidQuery, invalid.Code, "query %s: %v", q, err)
 }
