@@ -2,13 +2,11 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -761,21 +759,8 @@ func registerMaxEvents(t *testing.T, b *testBundle) {
 
 // registerConditionType registers a custom condition type with
 // pgevents.register_condition_type.
-//
-// SQL BUG WORKAROUND: register_condition_type compares
-// pg_proc.proargtypes::oid[] (an oidvector: lower bound 0) with a 1-based
-// array, which is never equal, so it rejects every function with PE108.
-// Until sql/functions/register_condition_type.sql compares
-// ARRAY(SELECT unnest(proargtypes)) instead, this falls back, on PE108 only,
-// to the insert the function would do.
 func registerConditionType(t *testing.T, pool *pgxpool.Pool, typ, function string) {
 	t.Helper()
-	ctx := context.Background()
-	_, err := pool.Exec(ctx, `SELECT pgevents.register_condition_type($1, $2::regprocedure)`, typ, function)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == pgevents.CodeInvalidConditionType {
-		t.Logf("register_condition_type rejected %s (known SQL bug, see registerConditionType): %s; inserting directly", function, pgErr.Message)
-		_, err = pool.Exec(ctx, `INSERT INTO pgevents.condition_types (type, function) VALUES ($1, $2::regprocedure)`, typ, function)
-	}
+	_, err := pool.Exec(context.Background(), `SELECT pgevents.register_condition_type($1, $2::regprocedure)`, typ, function)
 	require.NoError(t, err)
 }
