@@ -467,3 +467,50 @@ func requireTypedOrNil(t *testing.T, q json.RawMessage, err error) {
 	require.ErrorAs(t, err, &invalid, "query %s", q)
 	require.Equal(t, projection.CodeInvalidQuery, invalid.Code, "query %s: %v", q, err)
 }
+
+// TestProjectionStore_KeysetOnFilteredSortPath compares key-set pages with
+// the in-memory reference when filters pin the first sort path (the
+// compiler then also bounds the scan by the anchor's keys): every anchor,
+// including ones whose value is null, of another type or missing, in both
+// orders and directions.
+func TestProjectionStore_KeysetOnFilteredSortPath(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pg := NewProjectionStore(newPool(t, pgx.QueryExecModeCacheStatement, 4))
+	mem := memstore.NewProjectionStore()
+	storetest.LoadProjectionFixtures(t, pg)
+	storetest.LoadProjectionFixtures(t, mem)
+	filters := map[string]string{
+		"age":   `{"path": ["state", "age"], "op": "greater_than_or_equal", "value": 5}`,
+		"score": `{"path": ["state", "score"], "op": "less_than", "value": 99}`,
+		"name":  `{"path": ["state", "name"], "op": "greater_than", "value": "A"}`,
+		"email": `{"path": ["state", "email"], "op": "regex_matches", "value": "e"}`,
+		"city":  `{"path": ["state", "address", "city"], "op": "in", "value": ["London", "Uppsala", "london"]}`,
+	}
+	paths := map[string]string{"age": `["state", "age"]`, "score": `["state", "score"]`, "name": `["state", "name"]`,
+		"email": `["state", "email"]`, "city": `["state", "address", "city"]`}
+	anchors := []string{"p01", "p02", "p03", "p04", "p05", "p06", "p07", "p08", "p99"}
+	for key, filter := range filters {
+		for _, order := range []string{"asc", "desc"} {
+			for _, dir := range []string{"after", "before"} {
+				for _, anchor := range anchors {
+					q := json.RawMessage(fmt.Sprintf(`{"name": "profile", "filters": [%s], "sort": [{"path": %s, "order": %q}],
+						"page": {%q: %q, "limit": 3}}`, filter, paths[key], order, dir, anchor))
+					want, err := mem.SearchProjections(ctx, q)
+					require.NoError(t, err)
+					got, err := pg.SearchProjections(ctx, q)
+					require.NoError(t, err)
+					require.Equal(t, storedIDsOf(want), storedIDsOf(got), "%s", q)
+				}
+			}
+		}
+	}
+}
+
+func storedIDsOf(ps []projection.Stored) []string {
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	return ids
+}

@@ -78,6 +78,12 @@ DECLARE
   _lead text;
   _num numeric;
   _sql text;
+  -- Paths whose filters require a value: value expression -> 'value' (K0 = 0)
+  -- or 'string' (K0 = 0 and K1 = "").
+  _pins jsonb := '{}';
+  _pin text;
+  _first text[];
+  _firstcmp text;
 BEGIN
   IF p_mode IS NULL OR p_mode NOT IN ('search', 'count') THEN
     RAISE EXCEPTION 'pgevents: compile_projection_query: p_mode must be search or count (got %)', p_mode
@@ -222,6 +228,16 @@ BEGIN
           _f -> 'op'));
     END CASE;
     _where := _where || _cmp;
+    _pin := CASE
+      WHEN _op IN ('equal', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal') AND _vtype = 'string' THEN 'string'
+      WHEN _op IN ('equal', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal') AND _vtype <> 'null' THEN 'value'
+      WHEN _op = 'regex_matches' THEN 'string'
+      WHEN _op = 'in' AND pg_catalog.cardinality(_parts) = 1 AND pg_catalog.cardinality(_strs) > 0 THEN 'string'
+      WHEN _op = 'in' AND pg_catalog.cardinality(_parts) = 1 AND pg_catalog.cardinality(_others) > 0 THEN 'value'
+    END;
+    IF _pin IS NOT NULL AND (_pins ->> _e) IS DISTINCT FROM 'string' THEN
+      _pins := _pins || pg_catalog.jsonb_build_object(_e, _pin);
+    END IF;
   END LOOP;
 
   -- Sort: groups of NOT NULL keys sharing a direction; id ascending last.
@@ -267,6 +283,9 @@ BEGIN
     ELSE
       _gkeys := _gkeys || _keys[2:4];
       _gsizes := _gsizes || 3;
+      IF _i = 0 THEN
+        _first := _keys;
+      END IF;
     END IF;
     _gdirs := _gdirs || _dir;
   END LOOP;
@@ -362,6 +381,24 @@ BEGIN
       _where := _where || _disj[1];
     ELSE
       _where := _where || _lead || ('((' || pg_catalog.array_to_string(_disj, E')\n    OR (') || '))');
+    END IF;
+    -- A btree starts its scan from one bound per column, and prefers a
+    -- filter's "K0 = 0" and "K1 >= x" over the row comparison: when filters
+    -- pin the first sort path to non-null values (or strings), also bound K1
+    -- (and K2) by the anchor's, so the scan starts at the anchor rather than
+    -- at the filter's bound. Implied by the row comparison whenever the
+    -- anchor is non-null; when it is null, nothing qualifies in this
+    -- direction anyway (nulls sort beyond every value on the ">" side).
+    _firstcmp := CASE WHEN (_gdirs[1] = 'asc') <> _before THEN '>' ELSE '<' END;
+    IF _first IS NOT NULL AND _firstcmp = '>' AND _pins ? _first[1] THEN
+      _where := _where || pg_catalog.format(
+        '%s >= (SELECT %s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
+        _first[3], _first[3], pg_catalog.format('{page,%s}', _anchor));
+      IF _pins ->> _first[1] = 'string' THEN
+        _where := _where || pg_catalog.format(
+          '%s >= (SELECT %s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
+          _first[4], _first[4], pg_catalog.format('{page,%s}', _anchor));
+      END IF;
     END IF;
   END IF;
 
