@@ -221,7 +221,9 @@ func (s *Store) readEvents(ctx context.Context, db pgeventsdb.DBTX, params *pgev
 // ReadEventsTx is ReadEvents in the caller's transaction tx. This variant
 // runs under tx's snapshot: in a REPEATABLE READ or SERIALIZABLE transaction
 // the fence does not move, so polling for new events needs fresh
-// transactions. See WithTx.
+// transactions. It never returns tx's own uncommitted events once tx has a
+// transaction id (after its first write): tx itself holds the fence below
+// them until it ends. See WithTx.
 func (s *Store) ReadEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
 	return s.WithTx(tx).ReadEvents(ctx, params)
 }
