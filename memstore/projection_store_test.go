@@ -224,3 +224,55 @@ func FuzzProjectionQuery(f *testing.F) {
 		require.Equal(t, len(rows), len(rows2), "the built form %s of %s answers differently", built, raw)
 	})
 }
+
+type profile struct {
+	Age  int    `json:"age"`
+	Name string `json:"name"`
+}
+
+func TestProjectionRepository(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := NewProjectionStore()
+	repo := projection.NewRepository[profile, map[string]int](store, "profile")
+	ada := pgevents.StreamID("profile", "ada")
+
+	saved, err := repo.Save(ctx, &projection.Projection[profile, map[string]int]{ID: "ada", Source: ada,
+		State: profile{Age: 36, Name: "Ada"}, Metadata: map[string]int{"v": 1}})
+	require.NoError(t, err)
+	require.Equal(t, "profile", saved.Name, "an empty name is the repository's")
+	_, err = repo.Save(ctx, &projection.Projection[profile, map[string]int]{ID: "bob", Name: "profile",
+		Source: pgevents.StreamID("profile", "bob"), State: profile{Age: 20, Name: "Bob"}})
+	require.NoError(t, err)
+	_, err = repo.Save(ctx, &projection.Projection[profile, map[string]int]{ID: "x", Name: "other"})
+	require.ErrorIs(t, err, pgevents.ErrInvalidInput)
+
+	loaded, err := repo.Load(ctx, "ada")
+	require.NoError(t, err)
+	require.Equal(t, profile{Age: 36, Name: "Ada"}, loaded.State)
+	require.Equal(t, map[string]int{"v": 1}, loaded.Metadata)
+	_, err = repo.Load(ctx, "nobody")
+	require.ErrorIs(t, err, pgevents.ErrNotFound)
+
+	located, err := repo.Locate(ctx, ada)
+	require.NoError(t, err)
+	require.Equal(t, "ada", located.ID)
+
+	// The query's name is replaced by the repository's.
+	found, err := repo.Search(ctx, projection.NewQuery("ignored").OrderBy(projection.StatePath("age").Asc()))
+	require.NoError(t, err)
+	require.Equal(t, []string{"bob", "ada"}, []string{found[0].ID, found[1].ID})
+	n, err := repo.Count(ctx, projection.Query{}.Where(projection.StatePath("age").GreaterThan(30)))
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n)
+
+	one, err := repo.Lookup(ctx, projection.Query{}.Where(projection.StatePath("name").Equal("Bob")))
+	require.NoError(t, err)
+	require.Equal(t, "bob", one.ID)
+	_, err = repo.Lookup(ctx, projection.Query{}.Where(projection.StatePath("name").Equal("Zed")))
+	require.ErrorIs(t, err, pgevents.ErrNotFound)
+	_, err = repo.Lookup(ctx, projection.Query{})
+	require.ErrorIs(t, err, pgevents.ErrAmbiguous)
+	_, err = repo.Search(ctx, projection.Query{}.Limit(-1))
+	storetest.RequireInvalidQuery(t, err, "page.limit")
+}
