@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/pgstore"
 )
 
 // The driver path: what an application pays per append through Go, with
@@ -73,8 +74,42 @@ func pgxAppend(events int) func(ctx context.Context, e *env) ([]op, error) {
 	}
 }
 
+// storeAppend is the driver path: pgstore.Store.AppendEvents on a pool of
+// one connection per client. pgstore gives every event a UUIDv7 id on the
+// client, so pgevents.append also runs its idempotent-retry lookup.
+func storeAppend(events int) func(ctx context.Context, e *env) ([]op, error) {
+	return func(ctx context.Context, e *env) ([]op, error) {
+		store, err := pgstore.New(e.pool, nil)
+		if err != nil {
+			return nil, err
+		}
+		batches := newEvents(e.data, events)
+		return poolOps(e, func(r *rand.Rand) op {
+			return func(ctx context.Context) (int, error) {
+				c, s := e.randomStream(r)
+				res, err := store.AppendEvents(ctx, &pgevents.AppendParams{Category: c, Stream: s,
+					Events: batches[r.IntN(len(batches))]})
+				if err != nil {
+					return 0, err
+				}
+				if len(res.Events) != events {
+					return len(res.Events), fmt.Errorf("got %d events, want %d", len(res.Events), events)
+				}
+				return events, nil
+			}
+		}), nil
+	}
+}
+
 // driverVariant is the Go driver row of the append groups.
 func driverVariant(events int) variant {
 	return variant{key: fmt.Sprintf("driver-%d", events), group: fmt.Sprintf("append-%d", events),
-		name: fmt.Sprintf("Go driver (pgx + pgevents.append, scan rows), %d event(s)", events), ops: pgxAppend(events)}
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s)", events), ops: storeAppend(events)}
+}
+
+// pgxVariant is the driver path without pgstore (pgx + pgevents.append,
+// rows scanned into pgevents.Event), for comparison.
+func pgxVariant(events int) variant {
+	return variant{key: fmt.Sprintf("pgx-%d", events), group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("pgx + pgevents.append, rows scanned, %d event(s)", events), ops: pgxAppend(events)}
 }

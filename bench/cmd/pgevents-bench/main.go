@@ -49,6 +49,7 @@ type config struct {
 	only       string
 	layout     layout
 	skipLoad   bool
+	loadOnly   bool
 	out        string
 	checkpoint bool
 }
@@ -63,12 +64,13 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", time.Second, "warm-up before each measured round")
 	flag.IntVar(&cfg.rounds, "rounds", 2, "alternating rounds per cell")
 	flag.StringVar(&groups, "groups", "read,append-1,append-10", "groups to run, in this order")
-	flag.StringVar(&cfg.only, "only", "", "comma-separated variant keys to run (default: all of the groups); baselines always run")
+	flag.StringVar(&cfg.only, "only", "", "comma-separated variant keys to run (default: every non-optional variant of the groups); baselines always run. Keys: "+variantKeys())
 	flag.IntVar(&cfg.layout.categories, "categories", 10, "preloaded categories")
 	flag.IntVar(&cfg.layout.streams, "streams", 10_000, "preloaded streams (appends pick one at random)")
 	flag.IntVar(&cfg.layout.perStream, "per-stream", 100, "preloaded events per stream")
 	flag.IntVar(&cfg.layout.batch, "load-batch", 5, "positions per preload transaction")
 	flag.BoolVar(&cfg.skipLoad, "skip-load", false, "reuse an already migrated and loaded database")
+	flag.BoolVar(&cfg.loadOnly, "load-only", false, "migrate and load, then exit (for profiling by hand)")
 	flag.StringVar(&cfg.out, "out", "", "also write the markdown report to this file")
 	flag.BoolVar(&cfg.checkpoint, "checkpoint", true, "CHECKPOINT before each cell")
 	flag.Parse()
@@ -93,14 +95,35 @@ func allVariants() []variant {
 		{key: "append-1-stream", group: "append-1", name: "pgevents.append, 1 event, scope stream (default)", ops: fnAppend(1, "stream")},
 		{key: "append-1-category", group: "append-1", name: "pgevents.append, 1 event, scope category", ops: fnAppend(1, "category")},
 		{key: "append-1-log", group: "append-1", name: "pgevents.append, 1 event, scope log", ops: fnAppend(1, "log")},
+		{key: "append-1-ids", group: "append-1", name: "pgevents.append, 1 event with client UUIDv7 id, scope stream", ops: fnAppendIDs(1)},
 		driverVariant(1),
+		optional(pgxVariant(1)),
 		{key: "raw-insert-10", group: "append-10", baseline: true, name: "raw INSERT, 10 rows (one statement)", ops: rawAppend10},
 		{key: "append-10-stream", group: "append-10", name: "pgevents.append, 10 events, scope stream", ops: fnAppend(10, "stream")},
+		{key: "append-10-ids", group: "append-10", name: "pgevents.append, 10 events with client UUIDv7 ids, scope stream", ops: fnAppendIDs(10)},
 		driverVariant(10),
+		optional(pgxVariant(10)),
 		{key: "raw-select-fenced", group: "read", baseline: true, name: "raw SELECT, fenced (tx, seq) page of 1000", ops: readPage(rawFencedSQL, true)},
 		{key: "read-category", group: "read", name: "pgevents.read_category, page of 1000", ops: readPage(readCategorySQL, true)},
 		{key: "raw-select-sequence", group: "read", name: "raw SELECT, sequence-ordered page of 1000 (no fence)", ops: readPage(rawSequenceSQL, false)},
 	}
+}
+
+func variantKeys() string {
+	var keys []string
+	for _, v := range allVariants() {
+		k := v.key
+		if v.optional {
+			k += " (optional)"
+		}
+		keys = append(keys, k)
+	}
+	return strings.Join(keys, ", ")
+}
+
+func optional(v variant) variant {
+	v.optional = true
+	return v
 }
 
 // result is one cell of the table.
@@ -147,6 +170,9 @@ func benchmark(ctx context.Context, cfg config) error {
 			return err
 		}
 	}
+	if cfg.loadOnly {
+		return nil
+	}
 	e := &env{layout: cfg.layout, data: newEventData(1024, 42)}
 	if e.cursors, err = cursors(ctx, admin, cfg.layout, pageSize); err != nil {
 		return err
@@ -170,7 +196,7 @@ func benchmark(ctx context.Context, cfg config) error {
 	for _, g := range cfg.groups {
 		var vs []variant
 		for _, v := range allVariants() {
-			if v.group == g && (len(only) == 0 || only[v.key] || v.baseline) {
+			if v.group == g && (only[v.key] || v.baseline || (len(only) == 0 && !v.optional)) {
 				vs = append(vs, v)
 			}
 		}

@@ -32,6 +32,7 @@ type variant struct {
 	name     string
 	group    string
 	baseline bool
+	optional bool // only with -only
 	ops      func(ctx context.Context, e *env) ([]op, error)
 }
 
@@ -44,6 +45,29 @@ type eventData struct {
 	metadatas []string // ~150-byte JSON objects
 	one       []string // JSON arrays of one event, for pgevents.append
 	ten       []string // JSON arrays of ten events
+	bodies    []string // one event's JSON object without its opening brace
+}
+
+// withIDs returns a JSON array of events events starting at i, each with a
+// new UUIDv7 id (what pgstore sends).
+func (d *eventData) withIDs(i, events int) (string, error) {
+	var b strings.Builder
+	b.WriteByte('[')
+	for j := 0; j < events; j++ {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return "", err
+		}
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"id":"`)
+		b.WriteString(id.String())
+		b.WriteString(`",`)
+		b.WriteString(d.bodies[(i+j)%len(d.bodies)])
+	}
+	b.WriteByte(']')
+	return b.String(), nil
 }
 
 func newEventData(n int, seed uint64) *eventData {
@@ -69,6 +93,7 @@ func newEventData(n int, seed uint64) *eventData {
 		return `{"name":"` + eventName + `","payload":` + d.payloads[i] + `,"metadata":` + d.metadatas[i] + `}`
 	}
 	for i := 0; i < n; i++ {
+		d.bodies = append(d.bodies, event(i)[1:])
 		d.one = append(d.one, "["+event(i)+"]")
 		parts := make([]string, 10)
 		for j := range parts {
@@ -169,6 +194,29 @@ func fnAppend(events int, scope string) func(ctx context.Context, e *env) ([]op,
 			return func(ctx context.Context) (int, error) {
 				c, s := e.randomStream(r)
 				rows, err := conn.Query(ctx, appendSQL, c, s, arrays[r.IntN(len(arrays))], scope)
+				if err != nil {
+					return 0, err
+				}
+				n, err := drain(rows)
+				return expect(n, events, err)
+			}
+		}), nil
+	}
+}
+
+// fnAppendIDs is fnAppend (scope stream) with client-generated UUIDv7 ids,
+// as pgstore sends them: pgevents.append then also runs its idempotent-retry
+// lookup by id.
+func fnAppendIDs(events int) func(ctx context.Context, e *env) ([]op, error) {
+	return func(ctx context.Context, e *env) ([]op, error) {
+		return perClient(e, func(conn *pgx.Conn, r *rand.Rand) op {
+			return func(ctx context.Context) (int, error) {
+				c, s := e.randomStream(r)
+				body, err := e.data.withIDs(r.IntN(len(e.data.bodies)), events)
+				if err != nil {
+					return 0, err
+				}
+				rows, err := conn.Query(ctx, appendSQL, c, s, body, "stream")
 				if err != nil {
 					return 0, err
 				}
