@@ -54,10 +54,7 @@ DECLARE
   _parts text[];
   _strs text[];
   _others text[];
-  _nest text;
   _nestable boolean;
-  _i integer;
-  _j integer;
   _trgm text;
   _sim text;
   -- Sort groups: key expressions and a direction each; id ascending last.
@@ -80,7 +77,7 @@ DECLARE
   _sql text;
   -- Paths whose filters require a value: value expression -> 'value' (K0 = 0)
   -- or 'string' (K0 = 0 and K1 = "").
-  _pins jsonb := '{}';
+  _pins jsonb := '{}'::jsonb;
   _pin text;
   _first text[];
   _firstcmp text;
@@ -265,7 +262,7 @@ BEGIN
         PERFORM pgevents.raise_invalid('PE110', _field || '.similarity', 'must be a string');
       END IF;
       IF _trgm IS NULL THEN
-        SELECT n.nspname INTO _trgm FROM pg_catalog.pg_extension x
+        SELECT n.nspname::text INTO _trgm FROM pg_catalog.pg_extension x
           JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'pg_trgm';
         IF _trgm IS NULL THEN
           RAISE EXCEPTION 'pgevents: similarity sorts need the pg_trgm extension, which is not installed'

@@ -38,7 +38,6 @@ DECLARE
   _expr text;
   _el jsonb;
   _n numeric;
-  _i integer;
 BEGIN
   IF p_path IS NULL OR pg_catalog.jsonb_typeof(p_path) <> 'array' OR pg_catalog.jsonb_array_length(p_path) = 0 THEN
     PERFORM pgevents.raise_invalid('PE110', p_field,
