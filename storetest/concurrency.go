@@ -163,6 +163,7 @@ func concurrencyCases() []eventCase {
 					after = e.Cursor()
 				}
 				seen = append(seen, page...)
+				require.LessOrEqual(t, len(seen), want, "resuming repeats events")
 				return len(page)
 			}
 			for range 50 { // read while the writers write

@@ -106,6 +106,7 @@ func readCases() []eventCase {
 						break
 					}
 					got = append(got, page...)
+					require.LessOrEqual(t, len(got), len(want), "resuming repeats events")
 					after = page[len(page)-1].Cursor()
 				}
 				requireSameEvents(t, want, got)

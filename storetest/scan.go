@@ -20,6 +20,7 @@ func scanCases() []eventCase {
 		for e, err := range seq {
 			require.NoError(t, err)
 			out = append(out, e)
+			require.Less(t, len(out), 10_000, "the scan repeats events")
 		}
 		return out
 	}
@@ -65,6 +66,7 @@ func scanCases() []eventCase {
 				for e, err := range category.Scan(t.Context(), &pgevents.ScanOpts{PageSize: 1}) {
 					require.NoError(t, err)
 					seen = append(seen, e)
+					require.LessOrEqual(t, len(seen), total, "the scan repeats events")
 					if len(appended) < total {
 						more, err := stream.Append(t.Context(), newEvents(fmt.Sprintf("E%d", len(appended))),
 							&pgevents.AppendOpts{Condition: pgevents.PositionIs(int64(len(appended) - 1))})
