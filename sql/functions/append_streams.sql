@@ -9,8 +9,10 @@
 -- input order within a stream. Each stream gets the guarantees of
 -- pgevents.append; if any stream fails (a condition, a bad event), nothing is
 -- written at all.
--- Locks: the scope lock, then each stream's advisory lock in byte order of
--- stream names, so concurrent multi-stream appends never deadlock.
+-- Locks: the scope lock, then every stream's advisory lock in byte order of
+-- stream names, all before the first insert, so concurrent multi-stream
+-- appends never deadlock and never trip the transaction-order check (40001)
+-- on their own later streams.
 -- Raises: as pgevents.append, plus PE102 when p_streams is not an object of
 -- {"events", "condition"} objects. VOLATILE: it writes.
 CREATE OR REPLACE FUNCTION pgevents.append_streams(
@@ -47,6 +49,14 @@ BEGIN
     END IF;
   END LOOP;
   PERFORM pgevents.lock_scope(p_scope, p_category);
+  -- Every stream lock first, in byte order, before anything is written: the
+  -- transaction gets its id at the first insert, and that id must be
+  -- younger than the latest writer of every stream (write_stream's 40001
+  -- check). Advisory locks are re-entrant, so write_stream taking each
+  -- again costs nothing.
+  FOR _stream IN SELECT k.key FROM pg_catalog.jsonb_object_keys(p_streams) AS k(key) ORDER BY k.key COLLATE "C" LOOP
+    PERFORM pg_catalog.pg_advisory_xact_lock(pgevents.lock_key('stream', p_category, _stream));
+  END LOOP;
   FOR _stream, _spec IN
     SELECT s.key, s.value FROM pg_catalog.jsonb_each(p_streams) AS s ORDER BY s.key COLLATE "C"
   LOOP
