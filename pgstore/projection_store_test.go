@@ -514,3 +514,37 @@ func storedIDsOf(ps []projection.Stored) []string {
 	}
 	return ids
 }
+
+// TestProjectionStore_SortArraysAfterScalars checks the sort order of
+// arrays against the in-memory reference: after booleans, by length then
+// elements, the empty array first among them (jsonb alone would sort a
+// top-level empty array before every other value), and equality/in on arrays.
+func TestProjectionStore_SortArraysAfterScalars(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := newPool(t, pgx.QueryExecModeCacheStatement, 4)
+	_, err := pool.Exec(ctx, "SELECT pgevents.add_projection_index('mixed', '{state,v}')")
+	require.NoError(t, err)
+	pg, mem := NewProjectionStore(pool), memstore.NewProjectionStore()
+	for i, v := range []string{`[]`, `[1]`, `[0, 0]`, `"s"`, `1`, `true`, `{}`, `null`, `[[]]`, `["a"]`, `false`, `{"a": []}`} {
+		p := projection.Stored{Name: "mixed", ID: fmt.Sprintf("m%02d", i), State: json.RawMessage(`{"v": ` + v + `}`)}
+		saveProjection(t, pg, p)
+		_, err := mem.SaveProjection(ctx, &p)
+		require.NoError(t, err)
+	}
+	for _, q := range []string{
+		`{"name": "mixed", "sort": [{"path": ["state", "v"]}]}`,
+		`{"name": "mixed", "sort": [{"path": ["state", "v"], "order": "desc"}]}`,
+		`{"name": "mixed", "sort": [{"path": ["state", "v"]}], "page": {"after": "m00", "limit": 4}}`,
+		`{"name": "mixed", "sort": [{"path": ["state", "v"], "order": "desc"}], "page": {"before": "m02", "limit": 4}}`,
+		`{"name": "mixed", "filters": [{"path": ["state", "v"], "op": "equal", "value": []}]}`,
+		`{"name": "mixed", "filters": [{"path": ["state", "v"], "op": "in", "value": [[1], [[]], {}, "s"]}]}`,
+		`{"name": "mixed", "filters": [{"path": ["state", "v"], "op": "not_equal", "value": [0, 0]}]}`,
+	} {
+		want, err := mem.SearchProjections(ctx, json.RawMessage(q))
+		require.NoError(t, err)
+		got, err := pg.SearchProjections(ctx, json.RawMessage(q))
+		require.NoError(t, err)
+		require.Equal(t, storedIDsOf(want), storedIDsOf(got), q)
+	}
+}

@@ -132,6 +132,8 @@ BEGIN
           _cmp := _k0 || ' = 1';
         ELSIF _vtype = 'string' THEN
           _cmp := pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s = %s)', _k0, _k1, _k2, _vtext);
+        ELSIF _vtype = 'array' THEN
+          _cmp := pg_catalog.format('(%s = 0 AND %s = pg_catalog.jsonb_set(''[null]''::jsonb, ''{0}''::text[], %s))', _k0, _k1, _vref);
         ELSE
           _cmp := pg_catalog.format('(%s = 0 AND %s = %s)', _k0, _k1, _vref);
         END IF;
@@ -167,6 +169,9 @@ BEGIN
               IF NOT (_k0 || ' = 1') = ANY (_parts) THEN _parts := _parts || (_k0 || ' = 1'); END IF;
             WHEN 'string' THEN
               _strs := _strs || pg_catalog.format('($1 #>> %L::text[])', pg_catalog.format('{filters,%s,value,%s}', _i, _j));
+            WHEN 'array' THEN
+              _others := _others || pg_catalog.format('pg_catalog.jsonb_set(''[null]''::jsonb, ''{0}''::text[], ($1 #> %L::text[]))',
+                pg_catalog.format('{filters,%s,value,%s}', _i, _j));
             ELSE
               _others := _others || pg_catalog.format('($1 #> %L::text[])', pg_catalog.format('{filters,%s,value,%s}', _i, _j));
           END CASE;

@@ -17,7 +17,10 @@
 --                   rewrites NOT (x IS NULL) into a non-indexable x IS NOT NULL)
 --   [3] K1 jsonb:   E, with every string replaced by "" (so strings sort
 --                   together, before numbers, booleans, arrays and objects,
---                   in jsonb order) and a missing/JSON null value by null
+--                   in jsonb order), an array wrapped in a one-element array
+--                   (jsonb sorts a top-level empty array before everything;
+--                   nested, it sorts as the shortest array, after booleans)
+--                   and a missing/JSON null value by null
 --   [4] K2 text COLLATE "C": the string's text for strings, '' otherwise
 --                   (byte order, whatever the database collation)
 -- For id and name (text columns, COLLATE "C") the keys are constants and the
@@ -81,7 +84,7 @@ BEGIN
   RETURN ARRAY[
     _expr,
     pg_catalog.format('(CASE WHEN NULLIF(%s, ''null''::jsonb) IS NULL THEN 1 ELSE 0 END)', _expr),
-    pg_catalog.format('COALESCE(CASE WHEN pg_catalog.jsonb_typeof(%1$s) = ''string'' THEN ''""''::jsonb ELSE %1$s END, ''null''::jsonb)', _expr),
+    pg_catalog.format('COALESCE(CASE pg_catalog.jsonb_typeof(%1$s) WHEN ''string'' THEN ''""''::jsonb WHEN ''array'' THEN pg_catalog.jsonb_set(''[null]''::jsonb, ''{0}''::text[], %1$s) ELSE %1$s END, ''null''::jsonb)', _expr),
     pg_catalog.format('(CASE WHEN pg_catalog.jsonb_typeof(%1$s) = ''string'' THEN %1$s #>> ''{}''::text[] ELSE ''''::text END) COLLATE "C"', _expr)];
 END;
 $$;
