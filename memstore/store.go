@@ -23,9 +23,9 @@ import (
 // stream is empty) and the condition as PostgreSQL would receive it: decoded
 // from its JSON form, so condition.Params holds JSON values (numbers are
 // float64, objects map[string]any). It runs under the store's lock, inside
-// the append: it must not call the Store (that would block forever), and it
-// may be called concurrently with nothing else. A non-nil error fails the
-// append (nothing is written) and is returned wrapped.
+// the append, so it is never called concurrently; it must not call the Store
+// (that would block forever). A non-nil error fails the append (nothing is
+// written) and is returned wrapped, matchable with errors.Is.
 type ConditionFunc func(category, stream string, latest *pgevents.Event, condition pgevents.Condition) (bool, error)
 
 // Config configures a Store. The zero value (or nil) means defaults.
