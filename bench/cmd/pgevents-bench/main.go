@@ -52,6 +52,7 @@ type config struct {
 	loadOnly   bool
 	out        string
 	checkpoint bool
+	alt        string
 }
 
 func main() {
@@ -71,6 +72,8 @@ func main() {
 	flag.IntVar(&cfg.layout.batch, "load-batch", 5, "positions per preload transaction")
 	flag.BoolVar(&cfg.skipLoad, "skip-load", false, "reuse an already migrated and loaded database")
 	flag.BoolVar(&cfg.loadOnly, "load-only", false, "migrate and load, then exit (for profiling by hand)")
+	flag.StringVar(&cfg.alt, "alt", "", "directory of function files (like sql/functions) to install as schema "+altSchema+
+		" and measure side by side with the current ones (ALT rows)")
 	flag.StringVar(&cfg.out, "out", "", "also write the markdown report to this file")
 	flag.BoolVar(&cfg.checkpoint, "checkpoint", true, "CHECKPOINT before each cell")
 	flag.Parse()
@@ -170,6 +173,13 @@ func benchmark(ctx context.Context, cfg config) error {
 			return err
 		}
 	}
+	variants := allVariants()
+	if cfg.alt != "" {
+		if err := installAlt(ctx, admin, cfg.alt); err != nil {
+			return err
+		}
+		variants = append(variants, altVariants()...)
+	}
 	if cfg.loadOnly {
 		return nil
 	}
@@ -195,7 +205,7 @@ func benchmark(ctx context.Context, cfg config) error {
 	perRound := cfg.duration / time.Duration(cfg.rounds)
 	for _, g := range cfg.groups {
 		var vs []variant
-		for _, v := range allVariants() {
+		for _, v := range variants {
 			if v.group == g && (only[v.key] || v.baseline || (len(only) == 0 && !v.optional)) {
 				vs = append(vs, v)
 			}

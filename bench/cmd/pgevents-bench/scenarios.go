@@ -185,6 +185,20 @@ func rawAppend10(ctx context.Context, e *env) ([]op, error) {
 }
 
 func fnAppend(events int, scope string) func(ctx context.Context, e *env) ([]op, error) {
+	return fnAppendSQL(appendSQL, events, scope, false)
+}
+
+// fnAppendIDs is fnAppend (scope stream) with client-generated UUIDv7 ids,
+// as pgstore sends them: pgevents.append then also runs its idempotent-retry
+// check by id.
+func fnAppendIDs(events int) func(ctx context.Context, e *env) ([]op, error) {
+	return fnAppendSQL(appendSQL, events, "stream", true)
+}
+
+// fnAppendSQL calls an append function (query takes category, stream,
+// events, scope) with events random pre-built events, with or without
+// client ids, and drains the returned rows.
+func fnAppendSQL(query string, events int, scope string, ids bool) func(ctx context.Context, e *env) ([]op, error) {
 	return func(ctx context.Context, e *env) ([]op, error) {
 		arrays := e.data.one
 		if events == 10 {
@@ -193,30 +207,14 @@ func fnAppend(events int, scope string) func(ctx context.Context, e *env) ([]op,
 		return perClient(e, func(conn *pgx.Conn, r *rand.Rand) op {
 			return func(ctx context.Context) (int, error) {
 				c, s := e.randomStream(r)
-				rows, err := conn.Query(ctx, appendSQL, c, s, arrays[r.IntN(len(arrays))], scope)
-				if err != nil {
-					return 0, err
+				body := arrays[r.IntN(len(arrays))]
+				if ids {
+					var err error
+					if body, err = e.data.withIDs(r.IntN(len(e.data.bodies)), events); err != nil {
+						return 0, err
+					}
 				}
-				n, err := drain(rows)
-				return expect(n, events, err)
-			}
-		}), nil
-	}
-}
-
-// fnAppendIDs is fnAppend (scope stream) with client-generated UUIDv7 ids,
-// as pgstore sends them: pgevents.append then also runs its idempotent-retry
-// lookup by id.
-func fnAppendIDs(events int) func(ctx context.Context, e *env) ([]op, error) {
-	return func(ctx context.Context, e *env) ([]op, error) {
-		return perClient(e, func(conn *pgx.Conn, r *rand.Rand) op {
-			return func(ctx context.Context) (int, error) {
-				c, s := e.randomStream(r)
-				body, err := e.data.withIDs(r.IntN(len(e.data.bodies)), events)
-				if err != nil {
-					return 0, err
-				}
-				rows, err := conn.Query(ctx, appendSQL, c, s, body, "stream")
+				rows, err := conn.Query(ctx, query, c, s, body, scope)
 				if err != nil {
 					return 0, err
 				}
