@@ -42,10 +42,12 @@
 //     is a counter per store from 1. Both only have gaps where an append
 //     inserted and was then undone (a multi-stream append failing on a
 //     later stream, a failed InTx); PostgreSQL's have more.
-//   - Transactions: there are no caller database transactions. InTx groups
-//     calls into one transaction that holds the store-wide lock throughout
-//     (other goroutines wait). A failed call inside it undoes only itself,
-//     as if in a savepoint, where PostgreSQL aborts the whole transaction.
+//   - Transactions: there are no caller database transactions (pgstore's
+//     WithTx(pgx.Tx) and ...Tx methods). Store.InTx groups calls into one
+//     transaction instead; it holds the store-wide lock throughout (other
+//     goroutines, readers included, wait). A failed call inside it undoes
+//     only itself, as if in a savepoint, where PostgreSQL aborts the whole
+//     transaction.
 //   - JSON: payloads and metadata are returned in jsonb's text form, as
 //     PostgreSQL returns them (keys sorted shorter-first then bytewise,
 //     the last of duplicate keys kept, `{"a": 1, "b": [2, 3]}` spacing,
@@ -67,7 +69,14 @@
 //     Their error fails the append and is returned wrapped, untyped.
 //   - ctx is checked when a call starts; waiting for the lock (during
 //     another goroutine's InTx) is not interruptible.
+//   - Errors: the same types, codes and fields as pgstore, and mostly the
+//     same reasons (checks pgstore makes while encoding a request, such as
+//     JSON validity, word theirs differently). There are no connection
+//     errors, and no retryable ones.
 //   - Not provided: least-privilege roles, immutability triggers (memstore
 //     has no way to change or delete an event at all), the legacy
-//     read_log_by_sequence, and pgstore's ...Tx methods for pgx transactions.
+//     read_log_by_sequence, and FenceLag.
+//
+// The in-memory projection store of this package (ProjectionStore) is
+// documented on its type.
 package memstore
