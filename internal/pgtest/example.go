@@ -36,3 +36,11 @@ func ExamplePool() (*pgxpool.Pool, func()) {
 	t := &exampleTB{}
 	return NewPool(t), t.done
 }
+
+// ExampleEmptyDatabase returns the connection string of a fresh empty
+// database (nothing migrated) for an Example function, and the function that
+// drops it.
+func ExampleEmptyDatabase() (string, func()) {
+	t := &exampleTB{}
+	return NewEmptyDatabase(t), t.done
+}
