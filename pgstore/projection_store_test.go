@@ -250,6 +250,7 @@ func TestProjectionStore_Indexes(t *testing.T) {
 		{"SortUsesExpressionIndex", `{"name": "profile", "sort": [{"path": ["state", "age"], "order": "asc"}], "page": {"limit": 10}}`, "search", age},
 		{"ContainsUsesGINIndex", `{"name": "profile", "filters": [{"path": ["state", "tags"], "op": "contains", "value": "t42"}]}`, "search", "projections_state_idx"},
 		{"ContainsCountUsesGINIndex", `{"name": "profile", "filters": [{"path": ["state"], "op": "contains", "value": {"tags": ["t42"]}}]}`, "count", "projections_state_idx"},
+		{"EqualWithoutExpressionIndexUsesGIN", `{"name": "other", "filters": [{"path": ["state", "email"], "op": "equal", "value": "user70@example.com"}]}`, "search", "projections_state_idx"},
 		{"IDUsesPrimaryKey", `{"name": "profile", "filters": [{"path": ["id"], "op": "equal", "value": "p77"}]}`, "search", "projections_pkey"},
 	}
 	for _, c := range cases {

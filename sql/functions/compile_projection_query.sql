@@ -55,6 +55,7 @@ DECLARE
   _strs text[];
   _others text[];
   _nestable boolean;
+  _nest text;
   _trgm text;
   _sim text;
   -- Sort groups: key expressions and a direction each; id ascending last.
@@ -136,6 +137,20 @@ BEGIN
           _cmp := pg_catalog.format('(%s = 0 AND %s = pg_catalog.jsonb_set(''[null]''::jsonb, ''{0}''::text[], %s))', _k0, _k1, _vref);
         ELSE
           _cmp := pg_catalog.format('(%s = 0 AND %s = %s)', _k0, _k1, _vref);
+        END IF;
+        -- Equality to a scalar on a state path of object keys without an
+        -- expression index: also state @> {keys: value} (equivalent: nested
+        -- containment compares scalars by equality), so the GIN index serves it.
+        IF _op = 'equal' AND _vtype IN ('string', 'number', 'boolean')
+           AND (_f #>> '{path,0}') = 'state' AND pg_catalog.jsonb_array_length(_f -> 'path') > 1
+           AND NOT pg_catalog.jsonb_path_exists(_f -> 'path', 'strict $[1 to last] ? (@.type() != "string")')
+           AND pg_catalog.to_regclass(pg_catalog.format('pgevents.%I',
+                 pgevents.projection_index_name(p_query ->> 'name', _f -> 'path'))) IS NULL THEN
+          _nest := _vref;
+          FOR _j IN REVERSE pg_catalog.jsonb_array_length(_f -> 'path') - 1 .. 1 LOOP
+            _nest := pg_catalog.format('pg_catalog.jsonb_build_object(%L::text, %s)', _f -> 'path' ->> _j, _nest);
+          END LOOP;
+          _cmp := pg_catalog.format('(%s AND p.state @> %s)', _cmp, _nest);
         END IF;
         IF _op = 'not_equal' THEN
           _cmp := 'NOT (' || _cmp || ')';

@@ -13,7 +13,8 @@
 -- WHERE name = ...), where K0..K2 are exactly the keys
 -- pgevents.compile_projection_query compares and sorts the path by
 -- (pgevents.projection_keys), so equality, ranges, regex prefixes, sorts and
--- key-set paging on the path use it. The index name is deterministic.
+-- key-set paging on the path use it. The index name is deterministic
+-- (pgevents.projection_index_name).
 -- Raises PE101 (invalid name), PE110 (invalid path, or id/name, which the
 -- primary key already serves).
 -- Locks: none. IMMUTABLE: depends on its arguments only.
@@ -44,10 +45,7 @@ BEGIN
                                    ELSE pg_catalog.to_jsonb(e) END ORDER BY o)
     INTO _path FROM pg_catalog.unnest(p_path) WITH ORDINALITY AS u(e, o);
   _keys := pgevents.projection_keys(_path, 'path', '');
-  _index := 'projections_'
-    || pg_catalog.left(pg_catalog.btrim(pg_catalog.regexp_replace(
-         pg_catalog.lower(p_name || '_' || pg_catalog.array_to_string(p_path, '_')), '[^a-z0-9]+', '_', 'g'), '_'), 30)
-    || '_' || pg_catalog.left(pg_catalog.md5(pg_catalog.jsonb_build_array(p_name, _path)::text), 12) || '_idx';
+  _index := pgevents.projection_index_name(p_name, _path);
   RETURN pg_catalog.format('CREATE INDEX %sIF NOT EXISTS %I ON pgevents.projections ((%s), (%s), (%s), id) WHERE name = %L',
     CASE WHEN p_concurrently THEN 'CONCURRENTLY ' ELSE '' END, _index, _keys[2], _keys[3], _keys[4], p_name);
 END;
