@@ -17,7 +17,9 @@
 --     falls back to its weakest guess; a function that runs dynamic SQL is
 --     VOLATILE by our rule (its header says why). Without dynamic SQL the
 --     warning stays on: a wrong volatility class is a real finding.
+SET client_min_messages = warning; -- quiet "extension already exists"
 CREATE EXTENSION IF NOT EXISTS plpgsql_check;
+RESET client_min_messages;
 
 DO $sweep$
 DECLARE
