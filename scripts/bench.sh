@@ -13,9 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pgevents-bench.XXXXXX")
+chmod 755 "$dir" # the cluster runs as the postgres OS user when we are root
 trap 'scripts/pg.sh down "$dir/pg"; rm -rf "$dir"' EXIT
 go build -o "$dir/pgevents-bench" ./bench/cmd/pgevents-bench
-eval "$(scripts/pg.sh up "$dir/pg" durable)"
+pgenv=$(scripts/pg.sh up "$dir/pg" durable) # fails loudly, unlike eval "$(...)"
+eval "$pgenv"
 args=()
 if [ -n "${BENCH_OUT:-}" ]; then args+=(-out "$BENCH_OUT"); fi
 "$dir/pgevents-bench" "${args[@]}" "$@"
