@@ -66,20 +66,47 @@ type MigrationStatus struct {
 	Version int64
 }
 
-func provider(ctx context.Context, db *sql.DB) (*goose.Provider, error) {
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS pgevents_meta"); err != nil {
-		return nil, fmt.Errorf("pgevents: create schema pgevents_meta: %w", err)
+// migrationLockKey is the session advisory lock goose holds while applying
+// pgevents migrations: distinct from goose's default, so pgevents migrations
+// never wait for an application's own goose migrations, or the reverse.
+const migrationLockKey = 7_146_212_203_117_201_536
+
+func provider(db *sql.DB, locked bool) (*goose.Provider, error) {
+	opts := []goose.ProviderOption{goose.WithTableName(MigrationTable)}
+	if locked {
+		// Poll every second, for up to 5 minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockKey), lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return nil, fmt.Errorf("pgevents: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return nil, fmt.Errorf("pgevents: migration lock: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
-		goose.WithTableName(MigrationTable), goose.WithSessionLocker(locker))
+	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("pgevents: migrations: %w", err)
 	}
 	return p, nil
+}
+
+// createMetaSchema creates the schema of goose's version table. Concurrent
+// CREATE SCHEMA IF NOT EXISTS can still collide (23505 on pg_namespace), so
+// it runs under a transaction-level advisory lock.
+func createMetaSchema(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("pgevents: create schema pgevents_meta: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLockKey)); err != nil {
+		return fmt.Errorf("pgevents: create schema pgevents_meta: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS pgevents_meta"); err != nil {
+		return fmt.Errorf("pgevents: create schema pgevents_meta: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("pgevents: create schema pgevents_meta: %w", err)
+	}
+	return nil
 }
 
 // Migrate brings the pgevents schema of the database behind db up to date:
@@ -92,7 +119,10 @@ func provider(ctx context.Context, db *sql.DB) (*goose.Provider, error) {
 // The role running it owns the pgevents objects; grant pgevents_writer or
 // pgevents_reader to application roles.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	p, err := provider(ctx, db)
+	if err := createMetaSchema(ctx, db); err != nil {
+		return err
+	}
+	p, err := provider(db, true)
 	if err != nil {
 		return err
 	}
@@ -103,8 +133,29 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // MigrateStatus reports every versioned migration and whether it is applied.
+// It only reads: on a database pgevents was never applied to, it reports
+// every migration as pending and creates nothing.
 func MigrateStatus(ctx context.Context, db *sql.DB) ([]MigrationStatus, error) {
-	p, err := provider(ctx, db)
+	var exists bool
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", MigrationTable).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("pgevents: migration status: %w", err)
+	}
+	if !exists {
+		var out []MigrationStatus
+		names, err := fs.Glob(Migrations(), "*.sql")
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			v, err := goose.NumericComponent(n)
+			if err != nil {
+				return nil, fmt.Errorf("pgevents: migration %s: %w", n, err)
+			}
+			out = append(out, MigrationStatus{Version: v, Name: n})
+		}
+		return out, nil
+	}
+	p, err := provider(db, false) // the version table exists: goose only reads it
 	if err != nil {
 		return nil, err
 	}

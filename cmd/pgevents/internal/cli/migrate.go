@@ -34,9 +34,9 @@ sql       prints the Up SQL of the versioned migrations, then every function
           database. Apply the migrations once each, in order; re-apply the
           functions section after every upgrade (it is repeatable).
 
-status and validate create the pgevents_meta schema and its migration table
-when they are missing (goose needs them to answer); only up changes the
-pgevents schema.
+status and validate only read: on a database pgevents was never applied to
+they report every migration as pending and create nothing. Only up changes
+the database.
 `
 
 func (e *env) migrate(ctx context.Context, databaseURL string, args []string) error {
