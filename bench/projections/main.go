@@ -26,6 +26,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -113,8 +114,8 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 	report := &strings.Builder{}
 	fmt.Fprintf(report, "### Projection search, PostgreSQL %s, %d projections of one name (loaded and indexed in %s)\n\n",
 		version, o.n, time.Since(start).Round(100*time.Millisecond))
-	fmt.Fprintf(report, "Client-side latency of one SearchProjections call (page size %d), %s per scenario (at most %d queries).\n\n",
-		o.pageSize, o.duration, o.maxIter)
+	fmt.Fprintf(report, "Client-side latency of one SearchProjections call (page size %d), %s per scenario (at most %d queries), one client; %s.\n\n",
+		o.pageSize, o.duration, o.maxIter, loadAverage())
 	fmt.Fprintln(report, "Containment uses the GIN index over state in both halves; the expression indexes are on state.email and state.score.")
 	fmt.Fprintln(report)
 	fmt.Fprintln(report, "| scenario | expression index | queries | rows/query | p50 | p99 | max |")
@@ -130,6 +131,9 @@ func run(ctx context.Context, stdout io.Writer, args []string) error {
 				}
 			}
 			if _, err := pool.Exec(ctx, "ANALYZE pgevents.projections"); err != nil {
+				return err
+			}
+			if err := prewarm(ctx, pool); err != nil {
 				return err
 			}
 		}
@@ -181,7 +185,21 @@ func load(ctx context.Context, pool *pgxpool.Pool, n int) error {
 			return err
 		}
 	}
-	return nil
+	return prewarm(ctx, pool)
+}
+
+// prewarm reads the table and its indexes into the caches (pg_prewarm, from
+// contrib, when it can be installed), so that the first scenario does not
+// pay for cold reads the others do not.
+func prewarm(ctx context.Context, pool *pgxpool.Pool) error {
+	if _, err := pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_prewarm"); err != nil {
+		fmt.Fprintln(os.Stderr, "projections bench: no pg_prewarm, caches stay cold:", err)
+		return nil
+	}
+	_, err := pool.Exec(ctx, `SELECT pg_prewarm(c.oid) FROM pg_class c
+		WHERE c.oid = 'pgevents.projections'::regclass
+		   OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'pgevents.projections'::regclass)`)
+	return err
 }
 
 type bench struct {
@@ -283,3 +301,17 @@ func mustJSON(v any) json.RawMessage {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+// loadAverage describes the machine's load, which latency percentiles
+// depend on, from /proc/loadavg when there is one.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "load average unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "load average unknown"
+	}
+	return fmt.Sprintf("load average at the start %s, %s, %s on %d CPUs", f[0], f[1], f[2], runtime.NumCPU())
+}
