@@ -64,6 +64,7 @@ DECLARE
   _gsizes integer[] := ARRAY[]::integer[];
   _dir text;
   _anchor text;
+  _anchorkey text;
   _before boolean := false;
   _order text[];
   _rorder text[];
@@ -368,6 +369,10 @@ BEGIN
   -- it), as a lexicographic comparison over runs of keys that share a
   -- direction (each run one row comparison, which a btree can seek to).
   IF _anchor IS NOT NULL THEN
+    -- The anchor's value of a key expression (the format's %s).
+    _anchorkey := pg_catalog.format(
+      '(SELECT %%s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
+      pg_catalog.format('{page,%s}', _anchor));
     _disj := ARRAY[]::text[]; _conj := ARRAY[]::text[];
     _start := 1;
     _g := 1;
@@ -378,9 +383,7 @@ BEGIN
       LOOP
         FOR _j IN _start .. _start + _gsizes[_g] - 1 LOOP
           _cols := _cols || CASE WHEN _cols = '' THEN '' ELSE ', ' END || _gkeys[_j];
-          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format(
-            '(SELECT %s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
-            _gkeys[_j], pg_catalog.format('{page,%s}', _anchor));
+          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format(_anchorkey, _gkeys[_j]);
         END LOOP;
         _start := _start + _gsizes[_g];
         _g := _g + 1;
@@ -408,13 +411,9 @@ BEGIN
     -- direction anyway (nulls sort beyond every value on the ">" side).
     _firstcmp := CASE WHEN (_gdirs[1] = 'asc') <> _before THEN '>' ELSE '<' END;
     IF _first IS NOT NULL AND _firstcmp = '>' AND _pins ? _first[1] THEN
-      _where := _where || pg_catalog.format(
-        '%s >= (SELECT %s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
-        _first[3], _first[3], pg_catalog.format('{page,%s}', _anchor));
+      _where := _where || (_first[3] || ' >= ' || pg_catalog.format(_anchorkey, _first[3]));
       IF _pins ->> _first[1] = 'string' THEN
-        _where := _where || pg_catalog.format(
-          '%s >= (SELECT %s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
-          _first[4], _first[4], pg_catalog.format('{page,%s}', _anchor));
+        _where := _where || (_first[4] || ' >= ' || pg_catalog.format(_anchorkey, _first[4]));
       END IF;
     END IF;
   END IF;
