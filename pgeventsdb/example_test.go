@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pgevents/pgevents/internal/pgtest"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -15,7 +16,7 @@ import (
 // the stream's position, a failed condition's SQLSTATE, and a stream read.
 func Example() {
 	ctx := context.Background()
-	pool, done := examplePool()
+	pool, done := pgtest.ExamplePool()
 	defer done()
 
 	q := pgeventsdb.New()
