@@ -38,7 +38,7 @@ type Event struct {
 }
 
 // Projections: folded state per (name, id). Write through pgevents.save_projection; query with pgevents.search_projections (docs/query-language.md).
-type PgeventsProjection struct {
+type Projection struct {
 	// The projector's name. COLLATE "C": the query language orders strings by bytes, and so does the primary key.
 	Name string
 	// The projection's id within its name; the final tie-breaker of every search (ascending, byte order).

@@ -34,9 +34,9 @@ type LoadProjectionParams struct {
 
 // LoadProjection calls pgevents.load_projection: the projection (Name, ID).
 // It returns pgx.ErrNoRows when there is none.
-func (q *Queries) LoadProjection(ctx context.Context, db DBTX, arg *LoadProjectionParams) (*PgeventsProjection, error) {
+func (q *Queries) LoadProjection(ctx context.Context, db DBTX, arg *LoadProjectionParams) (*Projection, error) {
 	row := db.QueryRow(ctx, loadProjection, arg.Name, arg.ID)
-	var i PgeventsProjection
+	var i Projection
 	err := row.Scan(
 		&i.Name,
 		&i.ID,
@@ -61,9 +61,9 @@ type LocateProjectionParams struct {
 // LocateProjection calls pgevents.locate_projection: the projection of Name
 // whose source is Source (an identifier JSON). It returns pgx.ErrNoRows when
 // there is none, and SQLSTATE PE111 when there are several.
-func (q *Queries) LocateProjection(ctx context.Context, db DBTX, arg *LocateProjectionParams) (*PgeventsProjection, error) {
+func (q *Queries) LocateProjection(ctx context.Context, db DBTX, arg *LocateProjectionParams) (*Projection, error) {
 	row := db.QueryRow(ctx, locateProjection, arg.Name, arg.Source)
-	var i PgeventsProjection
+	var i Projection
 	err := row.Scan(
 		&i.Name,
 		&i.ID,
@@ -97,7 +97,7 @@ type SaveProjectionParams struct {
 // SaveProjection calls pgevents.save_projection: upserts the projection
 // (Name, ID) and returns the stored row; the first save's source and
 // created_at are kept. Nil State or Metadata are stored as JSON null.
-func (q *Queries) SaveProjection(ctx context.Context, db DBTX, arg *SaveProjectionParams) (*PgeventsProjection, error) {
+func (q *Queries) SaveProjection(ctx context.Context, db DBTX, arg *SaveProjectionParams) (*Projection, error) {
 	row := db.QueryRow(ctx, saveProjection,
 		arg.Name,
 		arg.ID,
@@ -105,7 +105,7 @@ func (q *Queries) SaveProjection(ctx context.Context, db DBTX, arg *SaveProjecti
 		arg.State,
 		arg.Metadata,
 	)
-	var i PgeventsProjection
+	var i Projection
 	err := row.Scan(
 		&i.Name,
 		&i.ID,
@@ -124,15 +124,15 @@ SELECT name, id, source, state, metadata, created_at, updated_at FROM pgevents.s
 
 // SearchProjections calls pgevents.search_projections: the page of
 // projections matching Query (docs/query-language.md), in sort order.
-func (q *Queries) SearchProjections(ctx context.Context, db DBTX, query json.RawMessage) ([]*PgeventsProjection, error) {
+func (q *Queries) SearchProjections(ctx context.Context, db DBTX, query json.RawMessage) ([]*Projection, error) {
 	rows, err := db.Query(ctx, searchProjections, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []*PgeventsProjection
+	var items []*Projection
 	for rows.Next() {
-		var i PgeventsProjection
+		var i Projection
 		if err := rows.Scan(
 			&i.Name,
 			&i.ID,

@@ -283,7 +283,7 @@ func unwrapJSONError(err error) error {
 	return fmt.Errorf("pgevents: projection source: %w", err)
 }
 
-func projectionFromInternal(r *pgeventsdb.PgeventsProjection) (*projection.Stored, error) {
+func projectionFromInternal(r *pgeventsdb.Projection) (*projection.Stored, error) {
 	p := &projection.Stored{
 		CreatedAt: r.CreatedAt,
 		ID:        r.ID,
