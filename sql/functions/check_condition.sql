@@ -12,7 +12,6 @@ CREATE OR REPLACE FUNCTION pgevents.check_condition(p_condition jsonb, p_field t
   RETURNS void
   LANGUAGE plpgsql
   STABLE
-  SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
   _type text;

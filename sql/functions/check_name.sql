@@ -10,7 +10,6 @@ CREATE OR REPLACE FUNCTION pgevents.check_name(p_field text, p_value text)
   LANGUAGE plpgsql
   IMMUTABLE
   PARALLEL SAFE
-  SET search_path = pgevents, pg_temp
 AS $$
 BEGIN
   IF p_value IS NULL THEN

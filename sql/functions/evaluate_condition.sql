@@ -30,7 +30,6 @@ CREATE OR REPLACE FUNCTION pgevents.evaluate_condition(
   RETURNS jsonb
   LANGUAGE plpgsql
   VOLATILE
-  SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
   _type text;

@@ -12,7 +12,6 @@ CREATE OR REPLACE FUNCTION pgevents.lock_scope(p_scope text, p_category text)
   RETURNS void
   LANGUAGE plpgsql
   VOLATILE
-  SET search_path = pgevents, pg_temp
 AS $$
 BEGIN
   CASE COALESCE(p_scope, 'stream')
