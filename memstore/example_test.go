@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgevents/pgevents"
 	"github.com/pgevents/pgevents/memstore"
+	"github.com/pgevents/pgevents/pgeventstest"
 )
 
 // account is a bank account's state, folded from its stream.
@@ -75,9 +76,10 @@ func Example_domainUnitTest() {
 	ctx := context.Background()
 	client := pgevents.NewClient(memstore.New(nil))
 
-	// Given an account with 100 deposited.
+	// Given an account with 100 deposited (built with the testing kit).
+	deposited := pgeventstest.NewEventBuilder().WithName("Deposited").WithPayload(amountPayload{Amount: 100})
 	_, err := client.Stream("account", "acc-1").Append(ctx,
-		[]pgevents.NewEvent{{Name: "Deposited", Payload: json.RawMessage(`{"amount":100}`)}},
+		[]pgevents.NewEvent{deposited.Build()},
 		&pgevents.AppendOpts{Condition: pgevents.StreamIsEmpty()})
 	if err != nil {
 		panic(err)
