@@ -44,7 +44,7 @@ DECLARE
   _event jsonb;
   _field text;
   _key text;
-  _i int := 0;
+  _i int;
   _ids uuid[] := '{}'::uuid[];
   _names text[] := '{}'::text[];
   _payloads jsonb[] := '{}'::jsonb[];
@@ -52,6 +52,8 @@ DECLARE
   _occurred timestamptz[] := '{}'::timestamptz[];
   _observed timestamptz[] := '{}'::timestamptz[];
   _explicit_ids int := 0;
+  _id_text text;
+  _id uuid;
   _existing bigint;
   _matching bigint;
   _conflict uuid;
@@ -63,9 +65,10 @@ BEGIN
     PERFORM pgevents.raise_invalid('PE102', p_field, 'must be a JSON array of events');
   END IF;
 
-  FOR _event IN SELECT e FROM pg_catalog.jsonb_array_elements(p_events) AS e LOOP
+  -- Index access, not a query cursor: this loop is on every append's hot path.
+  FOR _i IN 0 .. pg_catalog.jsonb_array_length(p_events) - 1 LOOP
+    _event := p_events -> _i;
     _field := pg_catalog.format('%s[%s]', p_field, _i);
-    _i := _i + 1;
     IF pg_catalog.jsonb_typeof(_event) <> 'object' THEN
       PERFORM pgevents.raise_invalid('PE102', _field, 'must be a JSON object');
     END IF;
@@ -84,15 +87,17 @@ BEGIN
       PERFORM pgevents.raise_invalid('PE102', _field || '.payload', 'is required (any JSON value, null included)');
     END IF;
 
-    IF pg_catalog.jsonb_typeof(_event -> 'id') IS NULL OR pg_catalog.jsonb_typeof(_event -> 'id') = 'null' THEN
+    _id_text := _event ->> 'id';
+    IF _id_text IS NULL THEN -- absent, or JSON null
       _ids := _ids || pg_catalog.gen_random_uuid();
     ELSIF pg_catalog.jsonb_typeof(_event -> 'id') = 'string'
-          AND (_event ->> 'id') ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-      IF (_event ->> 'id')::uuid = ANY (_ids) THEN
+          AND _id_text ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
+      _id := _id_text::uuid;
+      IF _id = ANY (_ids) THEN
         PERFORM pgevents.raise_invalid('PE102', _field || '.id',
-          pg_catalog.format('%s appears twice in the batch', _event ->> 'id'));
+          pg_catalog.format('%s appears twice in the batch', _id_text));
       END IF;
-      _ids := _ids || (_event ->> 'id')::uuid;
+      _ids := _ids || _id;
       _explicit_ids := _explicit_ids + 1;
     ELSE
       PERFORM pgevents.raise_invalid('PE102', _field || '.id', 'must be a UUID string like 0190a6e0-0000-7000-8000-000000000000');
