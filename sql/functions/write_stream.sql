@@ -44,7 +44,6 @@ DECLARE
   _event jsonb;
   _field text;
   _key text;
-  _i int;
   _ids uuid[] := '{}'::uuid[];
   _names text[] := '{}'::text[];
   _payloads jsonb[] := '{}'::jsonb[];
