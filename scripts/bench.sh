@@ -8,16 +8,23 @@
 # cluster down. Extra arguments go to pgevents-bench, e.g.
 #   scripts/bench.sh -clients 1,16 -duration 4s
 #   scripts/bench.sh -groups append-1 -only append-1-stream
-# BENCH_OUT=path also writes the report to a file. About 10 minutes with the
-# defaults on a 2-core machine.
+# BENCH_OUT=path also writes the report to a file (and BENCH_OUT.projections.md
+# for the projections benchmark). Then it runs bench/projections (1,000,000
+# projections; filters with and without an expression index) on the same
+# cluster; BENCH_PROJECTIONS=0 skips it. About 12 minutes with the defaults on
+# a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pgevents-bench.XXXXXX")
 chmod 755 "$dir" # the cluster runs as the postgres OS user when we are root
 trap 'scripts/pg.sh down "$dir/pg"; rm -rf "$dir"' EXIT
 go build -o "$dir/pgevents-bench" ./bench/cmd/pgevents-bench
+go build -o "$dir/projections-bench" ./bench/projections
 pgenv=$(scripts/pg.sh up "$dir/pg" durable) # fails loudly, unlike eval "$(...)"
 eval "$pgenv"
 args=()
 if [ -n "${BENCH_OUT:-}" ]; then args+=(-out "$BENCH_OUT"); fi
 "$dir/pgevents-bench" "${args[@]}" "$@"
+if [ "${BENCH_PROJECTIONS:-1}" != 0 ]; then
+  "$dir/projections-bench" ${BENCH_OUT:+-out "$BENCH_OUT.projections.md"}
+fi
