@@ -42,8 +42,8 @@ BEGIN
       PERFORM pgevents.raise_invalid('PE102', pg_catalog.format('streams[%s]', pg_catalog.to_jsonb(_stream)),
         'must be an object {"events": [...], "condition": ...}');
     END IF;
-    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_spec) AS k WHERE k NOT IN ('events', 'condition') LIMIT 1;
-    IF FOUND THEN
+    _key := pgevents.unknown_key(_spec, '{events,condition}');
+    IF _key IS NOT NULL THEN
       PERFORM pgevents.raise_invalid('PE102', pg_catalog.format('streams[%s].%s', pg_catalog.to_jsonb(_stream), _key),
         'is not a field (events, condition)');
     END IF;

@@ -91,8 +91,7 @@ BEGIN
   IF p_query IS NULL OR pg_catalog.jsonb_typeof(p_query) <> 'object' THEN
     PERFORM pgevents.raise_invalid('PE110', 'query', 'must be a JSON object');
   END IF;
-  SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(p_query) AS k
-   WHERE k NOT IN ('name', 'filters', 'sort', 'page') ORDER BY k LIMIT 1;
+  _key := pgevents.unknown_key(p_query, '{name,filters,sort,page}');
   IF _key IS NOT NULL THEN
     PERFORM pgevents.raise_invalid('PE110', _key, 'unknown field (expected name, filters, sort, page)');
   END IF;
@@ -110,8 +109,7 @@ BEGIN
     IF pg_catalog.jsonb_typeof(_f) <> 'object' THEN
       PERFORM pgevents.raise_invalid('PE110', _field, 'must be an object {"path", "op", "value"}');
     END IF;
-    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_f) AS k
-     WHERE k NOT IN ('path', 'op', 'value') ORDER BY k LIMIT 1;
+    _key := pgevents.unknown_key(_f, '{path,op,value}');
     IF _key IS NOT NULL THEN
       PERFORM pgevents.raise_invalid('PE110', _field || '.' || _key, 'unknown field (expected path, op, value)');
     END IF;
@@ -268,8 +266,7 @@ BEGIN
     IF pg_catalog.jsonb_typeof(_s) <> 'object' THEN
       PERFORM pgevents.raise_invalid('PE110', _field, 'must be an object {"path", "order"} or {"similarity", "path", "order"}');
     END IF;
-    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_s) AS k
-     WHERE k NOT IN ('path', 'order', 'similarity') ORDER BY k LIMIT 1;
+    _key := pgevents.unknown_key(_s, '{path,order,similarity}');
     IF _key IS NOT NULL THEN
       PERFORM pgevents.raise_invalid('PE110', _field || '.' || _key, 'unknown field (expected path, order, similarity)');
     END IF;
@@ -316,8 +313,7 @@ BEGIN
     PERFORM pgevents.raise_invalid('PE110', 'page', 'must be an object {"offset", "limit"}, {"after", "limit"} or {"before", "limit"}');
   END IF;
   IF _page IS NOT NULL THEN
-    SELECT k INTO _key FROM pg_catalog.jsonb_object_keys(_page) AS k
-     WHERE k NOT IN ('offset', 'limit', 'after', 'before') ORDER BY k LIMIT 1;
+    _key := pgevents.unknown_key(_page, '{offset,limit,after,before}');
     IF _key IS NOT NULL THEN
       PERFORM pgevents.raise_invalid('PE110', 'page.' || _key, 'unknown field (expected offset, limit, after, before)');
     END IF;

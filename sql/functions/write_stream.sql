@@ -73,8 +73,7 @@ BEGIN
     END IF;
     -- An expression, not a query, on the hot path; find the key only on failure.
     IF (_event OPERATOR(pg_catalog.-) '{id,name,payload,metadata,occurred_at,observed_at}'::text[]) <> '{}'::jsonb THEN
-      _key := (SELECT k FROM pg_catalog.jsonb_object_keys(_event
-                 OPERATOR(pg_catalog.-) '{id,name,payload,metadata,occurred_at,observed_at}'::text[]) AS k LIMIT 1);
+      _key := pgevents.unknown_key(_event, '{id,name,payload,metadata,occurred_at,observed_at}');
       PERFORM pgevents.raise_invalid('PE102', _field || '.' || _key,
         'is not a field of an event (id, name, payload, metadata, occurred_at, observed_at)');
     END IF;
