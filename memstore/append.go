@@ -53,10 +53,7 @@ func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams)
 		return nil, err
 	}
 	// What pgevents.append checks, in its order.
-	if err := pgevents.CheckName("category", params.Category); err != nil {
-		return nil, err
-	}
-	if err := pgevents.CheckName("stream", params.Stream); err != nil {
+	if err := checkStreamNames(params.Category, params.Stream); err != nil {
 		return nil, err
 	}
 	if err := checkScope(params.Scope); err != nil {

@@ -592,22 +592,16 @@ func compareNumbers(a, b string) int {
 // jsonbContains is PostgreSQL's jsonb @> at the top level, where an array
 // also contains a single scalar.
 func jsonbContains(a, b any) bool {
-	switch bv := b.(type) {
-	case map[string]any:
-		av, ok := a.(map[string]any)
-		return ok && objectContains(av, bv)
+	if isContainer(b) {
+		return deepContains(a, b)
+	}
+	switch av := a.(type) {
 	case []any:
-		av, ok := a.([]any)
-		return ok && arrayContains(av, bv)
+		return arrayContains(av, []any{b})
+	case map[string]any:
+		return false
 	default:
-		switch av := a.(type) {
-		case []any:
-			return arrayContains(av, []any{b})
-		case map[string]any:
-			return false
-		default:
-			return scalarEqual(a, b)
-		}
+		return scalarEqual(a, b)
 	}
 }
 

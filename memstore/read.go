@@ -24,10 +24,7 @@ func (s *Store) ReadStream(ctx context.Context, params *pgevents.ReadStreamParam
 	if err != nil {
 		return nil, err
 	}
-	if err := pgevents.CheckName("category", params.Category); err != nil {
-		return nil, err
-	}
-	if err := pgevents.CheckName("stream", params.Stream); err != nil {
+	if err := checkStreamNames(params.Category, params.Stream); err != nil {
 		return nil, err
 	}
 	if params.FromPosition < 0 {
@@ -188,4 +185,13 @@ func (m *memory) collectLog(from, end, limit int) []pgevents.Event {
 		out = append(out, cloneEvent(m.events[i]))
 	}
 	return out
+}
+
+// checkStreamNames checks a stream's category and stream names in the order
+// pgevents.check_name is called in SQL (category first).
+func checkStreamNames(category, stream string) error {
+	if err := pgevents.CheckName("category", category); err != nil {
+		return err
+	}
+	return pgevents.CheckName("stream", stream)
 }
