@@ -38,7 +38,9 @@ AS $$
 BEGIN
   PERFORM pgevents.check_name('category', p_category);
   PERFORM pgevents.check_name('stream', p_stream);
-  PERFORM pgevents.lock_scope(p_scope, p_category);
+  IF p_scope IS DISTINCT FROM 'stream' THEN -- the stream lock alone: nothing more to take
+    PERFORM pgevents.lock_scope(p_scope, p_category);
+  END IF;
   RETURN QUERY SELECT * FROM pgevents.write_stream(p_category, p_stream, p_events, p_condition, 'events');
 END;
 $$;

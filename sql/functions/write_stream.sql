@@ -40,19 +40,15 @@ CREATE OR REPLACE FUNCTION pgevents.write_stream(
   VOLATILE
 AS $$
 DECLARE
+  _count bigint;
+  _valid boolean;
+  _id_texts text[];
+  _distinct_ids bigint;
+  _timed boolean;
+  _ids uuid[];
+  _occurred timestamptz[];
+  _observed timestamptz[];
   _clock timestamptz;
-  _event jsonb;
-  _field text;
-  _key text;
-  _ids uuid[] := '{}'::uuid[];
-  _names text[] := '{}'::text[];
-  _payloads jsonb[] := '{}'::jsonb[];
-  _metadatas jsonb[] := '{}'::jsonb[];
-  _occurred timestamptz[] := '{}'::timestamptz[];
-  _observed timestamptz[] := '{}'::timestamptz[];
-  _explicit_ids int := 0;
-  _id_text text;
-  _id uuid;
   _existing bigint;
   _matching bigint;
   _conflict uuid;
@@ -64,57 +60,33 @@ BEGIN
     PERFORM pgevents.raise_invalid('PE102', p_field, 'must be a JSON array of events');
   END IF;
 
-  -- Index access, not a query cursor: this loop is on every append's hot path.
-  FOR _i IN 0 .. pg_catalog.jsonb_array_length(p_events) - 1 LOOP
-    _event := p_events -> _i;
-    _field := pg_catalog.format('%s[%s]', p_field, _i);
-    IF pg_catalog.jsonb_typeof(_event) <> 'object' THEN
-      PERFORM pgevents.raise_invalid('PE102', _field, 'must be a JSON object');
-    END IF;
-    -- An expression, not a query, on the hot path; find the key only on failure.
-    IF (_event OPERATOR(pg_catalog.-) '{id,name,payload,metadata,occurred_at,observed_at}'::text[]) <> '{}'::jsonb THEN
-      _key := pgevents.unknown_key(_event, '{id,name,payload,metadata,occurred_at,observed_at}');
-      PERFORM pgevents.raise_invalid('PE102', _field || '.' || _key,
-        'is not a field of an event (id, name, payload, metadata, occurred_at, observed_at)');
-    END IF;
-    IF pg_catalog.jsonb_typeof(_event -> 'name') IS DISTINCT FROM 'string' THEN
-      PERFORM pgevents.raise_invalid('PE101', _field || '.name', 'is required and must be a string');
-    END IF;
-    PERFORM pgevents.check_name(_field || '.name', _event ->> 'name');
-    IF NOT _event ? 'payload' THEN
-      PERFORM pgevents.raise_invalid('PE102', _field || '.payload', 'is required (any JSON value, null included)');
-    END IF;
-
-    _id_text := _event ->> 'id';
-    IF _id_text IS NULL THEN -- absent, or JSON null
-      _ids := _ids || pg_catalog.gen_random_uuid();
-    ELSIF pg_catalog.jsonb_typeof(_event -> 'id') = 'string'
-          AND _id_text ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-      _id := _id_text::uuid;
-      IF _id = ANY (_ids) THEN
-        PERFORM pgevents.raise_invalid('PE102', _field || '.id',
-          pg_catalog.format('%s appears twice in the batch', _id_text));
-      END IF;
-      _ids := _ids || _id;
-      _explicit_ids := _explicit_ids + 1;
-    ELSE
-      PERFORM pgevents.raise_invalid('PE102', _field || '.id', 'must be a UUID string like 0190a6e0-0000-7000-8000-000000000000');
-    END IF;
-
-    _names := _names || (_event ->> 'name');
-    _payloads := _payloads || (_event -> 'payload');
-    _metadatas := _metadatas || COALESCE(_event -> 'metadata', 'null'::jsonb);
-    IF pg_catalog.jsonb_typeof(_event -> 'observed_at') IS NULL OR pg_catalog.jsonb_typeof(_event -> 'observed_at') = 'null' THEN
-      _observed := _observed || NULL::timestamptz;
-    ELSE
-      _observed := _observed || pgevents.parse_timestamp(_field || '.observed_at', _event -> 'observed_at');
-    END IF;
-    IF pg_catalog.jsonb_typeof(_event -> 'occurred_at') IS NULL OR pg_catalog.jsonb_typeof(_event -> 'occurred_at') = 'null' THEN
-      _occurred := _occurred || NULL::timestamptz;
-    ELSE
-      _occurred := _occurred || pgevents.parse_timestamp(_field || '.occurred_at', _event -> 'occurred_at');
-    END IF;
-  END LOOP;
+  -- Validation: one set-based pass over the batch (pgevents.is_valid_event
+  -- is inlined); only when it finds a problem does pgevents.check_events walk
+  -- the batch in order to raise the precise error. This query is the whole
+  -- per-event cost of validation on the hot path.
+  SELECT pg_catalog.count(*),
+         pg_catalog.bool_and(pgevents.is_valid_event(a.v)),
+         pg_catalog.array_agg(a.v ->> 'id' ORDER BY a.ord) FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
+         pg_catalog.count(DISTINCT pg_catalog.lower(a.v ->> 'id')) FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
+         pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at')
+    INTO _count, _valid, _id_texts, _distinct_ids, _timed
+    FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord);
+  IF NOT _valid OR _distinct_ids <> COALESCE(pg_catalog.cardinality(_id_texts), 0) THEN
+    PERFORM pgevents.check_events(p_events, p_field);
+  END IF;
+  _ids := _id_texts::uuid[]; -- every one matched the UUID pattern
+  IF _timed THEN
+    -- Only imports and events with a domain time get here: parse the
+    -- timestamps (PE102 for a well-shaped string that is no real instant).
+    SELECT pg_catalog.array_agg(CASE WHEN COALESCE(pg_catalog.jsonb_typeof(a.v -> 'observed_at'), 'null') <> 'null'
+                                THEN pgevents.parse_timestamp(pg_catalog.format('%s[%s].observed_at', p_field, a.ord - 1), a.v -> 'observed_at') END
+                                ORDER BY a.ord),
+           pg_catalog.array_agg(CASE WHEN COALESCE(pg_catalog.jsonb_typeof(a.v -> 'occurred_at'), 'null') <> 'null'
+                                THEN pgevents.parse_timestamp(pg_catalog.format('%s[%s].occurred_at', p_field, a.ord - 1), a.v -> 'occurred_at') END
+                                ORDER BY a.ord)
+      INTO _observed, _occurred
+      FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord);
+  END IF;
 
   IF p_condition IS NOT NULL THEN
     PERFORM pgevents.check_condition(p_condition, 'condition');
@@ -131,10 +103,10 @@ BEGIN
   -- comparison below is re-planned on every call (a custom plan, which knows
   -- the array length, always looks cheaper than the generic one), and new
   -- events never need it.
-  IF _explicit_ids > 0 THEN
+  IF _ids IS NOT NULL THEN
     PERFORM 1 FROM pgevents.events e WHERE e.id = ANY (_ids) LIMIT 1;
   END IF;
-  IF _explicit_ids > 0 AND FOUND THEN
+  IF _ids IS NOT NULL AND FOUND THEN
     SELECT pg_catalog.count(e.id),
            pg_catalog.count(e.id) FILTER (WHERE e.category = p_category AND e.stream = p_stream
              AND e.name = u.name AND e.payload = u.payload AND e.metadata = u.metadata
@@ -144,20 +116,24 @@ BEGIN
              AND e.name = u.name AND e.payload = u.payload AND e.metadata = u.metadata
              AND (u.occurred_at IS NULL OR e.occurred_at = u.occurred_at))))[1]
       INTO _existing, _matching, _conflict
-      FROM unnest(_ids, _names, _payloads, _metadatas, _occurred)
-             WITH ORDINALITY AS u(id, name, payload, metadata, occurred_at, ord)
+      FROM (SELECT (a.v ->> 'id')::uuid AS id, a.v ->> 'name' AS name, a.v -> 'payload' AS payload,
+                   COALESCE(a.v -> 'metadata', 'null'::jsonb) AS metadata, _occurred[a.ord] AS occurred_at, a.ord
+              FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)) AS u
       LEFT JOIN pgevents.events e ON e.id = u.id;
     IF _existing > 0 THEN
-      IF _matching = pg_catalog.cardinality(_ids) THEN
+      IF _matching = _count THEN
         RETURN QUERY
           SELECT e.* FROM unnest(_ids) WITH ORDINALITY AS u(id, ord)
             JOIN pgevents.events e ON e.id = u.id
            ORDER BY u.ord;
         RETURN;
       END IF;
+      -- Name an id: one stored with other content, else one not stored (only
+      -- part of the batch is), else a stored one (events without ids were added).
       _conflict := COALESCE(_conflict,
         (SELECT u.id FROM unnest(_ids) WITH ORDINALITY AS u(id, ord)
-          WHERE NOT EXISTS (SELECT 1 FROM pgevents.events e WHERE e.id = u.id) ORDER BY u.ord LIMIT 1));
+          WHERE NOT EXISTS (SELECT 1 FROM pgevents.events e WHERE e.id = u.id) ORDER BY u.ord LIMIT 1),
+        _ids[1]);
       RAISE EXCEPTION 'pgevents: event id conflict: % is already stored in another stream or with other content, or only part of the batch is stored', _conflict
         USING ERRCODE = 'PE107',
               DETAIL = pg_catalog.jsonb_build_object('field', p_field, 'id', _conflict,
@@ -194,21 +170,21 @@ BEGIN
               'position', _latest.position))::text;
   END IF;
 
-  IF pg_catalog.cardinality(_ids) = 0 THEN
+  IF _count = 0 THEN
     RETURN;
   END IF;
 
+  -- 4. Insert straight from the JSON array. RETURNING yields the rows in the
+  -- order they were inserted, which is input (and position) order.
   RETURN QUERY
-    WITH inserted AS (
-      INSERT INTO pgevents.events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
-      SELECT u.id, p_category, p_stream, COALESCE(_latest.position, -1) + u.ord, u.name, u.payload,
-             u.metadata, COALESCE(u.occurred_at, u.observed_at, _clock), COALESCE(u.observed_at, _clock)
-        FROM unnest(_ids, _names, _payloads, _metadatas, _occurred, _observed)
-               WITH ORDINALITY AS u(id, name, payload, metadata, occurred_at, observed_at, ord)
-       ORDER BY u.ord
-      RETURNING *
-    )
-    SELECT * FROM inserted ORDER BY inserted.position;
+    INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+    SELECT COALESCE(CASE WHEN pg_catalog.jsonb_typeof(a.v -> 'id') = 'string' THEN (a.v ->> 'id')::uuid END,
+                    pg_catalog.gen_random_uuid()),
+           p_category, p_stream, COALESCE(_latest.position, -1) + a.ord, a.v ->> 'name', a.v -> 'payload',
+           COALESCE(a.v -> 'metadata', 'null'::jsonb),
+           COALESCE(_occurred[a.ord], _observed[a.ord], _clock), COALESCE(_observed[a.ord], _clock)
+      FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
+    RETURNING e.*;
 END;
 $$;
 

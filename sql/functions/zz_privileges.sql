@@ -23,6 +23,7 @@ TO pgevents_reader, pgevents_writer;
 GRANT EXECUTE ON FUNCTION
   pgevents.raise_invalid(text, text, text),
   pgevents.check_name(text, text),
+  pgevents.check_invalid_name(text, text),
   pgevents.check_limit(integer),
   pgevents.lock_key(text, text, text),
   pgevents.parse_timestamp(text, jsonb)

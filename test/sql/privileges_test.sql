@@ -11,7 +11,7 @@
 -- The tests run as each role with SET LOCAL ROLE.
 BEGIN;
 \ir helpers.psql
-SELECT plan(49);
+SELECT plan(50);
 
 SELECT has_role('pgevents_writer', 'Role pgevents_writer exists');
 SELECT has_role('pgevents_reader', 'Role pgevents_reader exists');
@@ -37,6 +37,9 @@ INSERT INTO api VALUES
   ('pgevents.evaluate_condition(jsonb,text,text,pgevents.events,text)', false, false),
   ('pgevents.register_condition_type(text,regprocedure)', false, false),
   ('pgevents.check_name(text,text)', true, true),
+  ('pgevents.check_invalid_name(text,text)', true, true),
+  ('pgevents.is_valid_event(jsonb)', false, false),
+  ('pgevents.check_events(jsonb,text)', false, false),
   ('pgevents.check_limit(integer)', true, true),
   ('pgevents.lock_key(text,text,text)', true, true),
   ('pgevents.lock_scope(text,text)', false, false),
@@ -98,6 +101,7 @@ RESET ROLE;
 SET LOCAL ROLE pgevents_reader;
 SELECT results_eq($$SELECT name FROM pgevents.read_stream('privileges', 'existing')$$, $$VALUES ('Existing')$$, 'Reader: read_stream');
 SELECT lives_ok($$SELECT * FROM pgevents.read_category('privileges')$$, 'Reader: read_category');
+SELECT throws_ok($$SELECT pgevents.identifier('privileges', '')$$, 'PE101', NULL, 'Reader: an invalid name is PE101, not a permission error (identifier runs as the caller)');
 SELECT lives_ok($$SELECT * FROM pgevents.read_log()$$, 'Reader: read_log');
 SELECT lives_ok($$SELECT * FROM pgevents.read_log_by_sequence()$$, 'Reader: read_log_by_sequence');
 SELECT results_eq($$SELECT name FROM pgevents.latest_event('privileges', 'existing')$$, $$VALUES ('Existing')$$, 'Reader: latest_event');
