@@ -43,7 +43,6 @@ DECLARE
   _count bigint;
   _valid boolean;
   _id_texts text[];
-  _distinct_ids bigint;
   _timed boolean;
   _ids uuid[];
   _occurred timestamptz[];
@@ -62,19 +61,23 @@ BEGIN
 
   -- Validation: one set-based pass over the batch (pgevents.is_valid_event
   -- is inlined); only when it finds a problem does pgevents.check_events walk
-  -- the batch in order to raise the precise error. This query is the whole
-  -- per-event cost of validation on the hot path.
+  -- the batch in order to raise the precise error. No ORDER BY or DISTINCT
+  -- here: each would cost a sort on every append.
   SELECT pg_catalog.count(*),
          pg_catalog.bool_and(pgevents.is_valid_event(a.v)),
-         pg_catalog.array_agg(a.v ->> 'id' ORDER BY a.ord) FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
-         pg_catalog.count(DISTINCT pg_catalog.lower(a.v ->> 'id')) FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
+         pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
          pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at')
-    INTO _count, _valid, _id_texts, _distinct_ids, _timed
-    FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord);
-  IF NOT _valid OR _distinct_ids <> COALESCE(pg_catalog.cardinality(_id_texts), 0) THEN
+    INTO _count, _valid, _id_texts, _timed
+    FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
+  IF NOT _valid THEN
     PERFORM pgevents.check_events(p_events, p_field);
   END IF;
-  _ids := _id_texts::uuid[]; -- every one matched the UUID pattern
+  IF pg_catalog.cardinality(_id_texts) > 1 THEN -- the same id twice?
+    IF (SELECT pg_catalog.count(DISTINCT pg_catalog.lower(x.id)) FROM unnest(_id_texts) AS x(id))
+       < pg_catalog.cardinality(_id_texts) THEN
+      PERFORM pgevents.check_events(p_events, p_field);
+    END IF;
+  END IF;
   IF _timed THEN
     -- Only imports and events with a domain time get here: parse the
     -- timestamps (PE102 for a well-shaped string that is no real instant).
@@ -103,10 +106,11 @@ BEGIN
   -- comparison below is re-planned on every call (a custom plan, which knows
   -- the array length, always looks cheaper than the generic one), and new
   -- events never need it.
-  IF _ids IS NOT NULL THEN
+  IF _id_texts IS NOT NULL THEN
+    _ids := _id_texts::uuid[]; -- each matched the UUID pattern
     PERFORM 1 FROM pgevents.events e WHERE e.id = ANY (_ids) LIMIT 1;
   END IF;
-  IF _ids IS NOT NULL AND FOUND THEN
+  IF _id_texts IS NOT NULL AND FOUND THEN
     SELECT pg_catalog.count(e.id),
            pg_catalog.count(e.id) FILTER (WHERE e.category = p_category AND e.stream = p_stream
              AND e.name = u.name AND e.payload = u.payload AND e.metadata = u.metadata
@@ -123,17 +127,19 @@ BEGIN
     IF _existing > 0 THEN
       IF _matching = _count THEN
         RETURN QUERY
-          SELECT e.* FROM unnest(_ids) WITH ORDINALITY AS u(id, ord)
-            JOIN pgevents.events e ON e.id = u.id
-           ORDER BY u.ord;
+          SELECT e.* FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
+            JOIN pgevents.events e ON e.id = (a.v ->> 'id')::uuid
+           ORDER BY a.ord;
         RETURN;
       END IF;
       -- Name an id: one stored with other content, else one not stored (only
       -- part of the batch is), else a stored one (events without ids were added).
-      _conflict := COALESCE(_conflict,
-        (SELECT u.id FROM unnest(_ids) WITH ORDINALITY AS u(id, ord)
-          WHERE NOT EXISTS (SELECT 1 FROM pgevents.events e WHERE e.id = u.id) ORDER BY u.ord LIMIT 1),
-        _ids[1]);
+      SELECT COALESCE(_conflict,
+               (pg_catalog.array_agg(u.id ORDER BY u.ord) FILTER (WHERE NOT EXISTS (SELECT 1 FROM pgevents.events e WHERE e.id = u.id)))[1],
+               (pg_catalog.array_agg(u.id ORDER BY u.ord))[1])
+        INTO _conflict
+        FROM (SELECT (a.v ->> 'id')::uuid AS id, a.ord FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
+               WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string') AS u;
       RAISE EXCEPTION 'pgevents: event id conflict: % is already stored in another stream or with other content, or only part of the batch is stored', _conflict
         USING ERRCODE = 'PE107',
               DETAIL = pg_catalog.jsonb_build_object('field', p_field, 'id', _conflict,

@@ -12,7 +12,7 @@
 -- - A name's validity: 1..255 characters, no control characters
 BEGIN;
 \ir helpers.psql
-SELECT plan(12);
+SELECT plan(16);
 
 -- The VERBOSE plan (output expressions included), as text.
 CREATE FUNCTION pg_temp.verbose_plan_of(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -86,6 +86,13 @@ SELECT is(pg_temp.error_of($$SELECT pgevents.check_events('[{"name": "A", "paylo
 SELECT is(pg_temp.error_of($$SELECT pgevents.check_events('[{"id": "0190a6e0-0000-7000-8000-00000000000a", "name": "A", "payload": 1}, {"id": "0190A6E0-0000-7000-8000-00000000000A", "name": "B", "payload": 1}]', 'events')$$) #>> '{detail,field}',
   'events[1].id', 'check_events: the same id twice (any letter case) names the second');
 SELECT is(pgevents.check_events('[]', 'events')::text, '', 'check_events: an empty batch is valid');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.append('validate', 'v-2', '[{"id": "0190a6e0-0000-7000-8000-00000000000a", "name": "A", "payload": 1}, {"id": "0190A6E0-0000-7000-8000-00000000000A", "name": "B", "payload": 1}]')$$) #>> '{detail,field}',
+  'events[1].id', 'append: the same id twice in other letter case is found by the fast path too (PE102 on the second)');
+SELECT lives_ok($$SELECT * FROM pgevents.append('validate', 'v-3', '[{"id": "0190a6e0-0000-7000-8000-0000000000a1", "name": "A", "payload": 1}]')$$, 'Setup: one stored event');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.append('validate', 'v-3', '[{"id": "0190a6e0-0000-7000-8000-0000000000a1", "name": "A", "payload": 1}, {"id": "0190a6e0-0000-7000-8000-0000000000a2", "name": "B", "payload": 1}]')$$) #>> '{detail,id}',
+  '0190a6e0-0000-7000-8000-0000000000a2', 'PE107 for a partly stored batch names the id that is not stored');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.append('validate', 'v-3', '[{"id": "0190a6e0-0000-7000-8000-0000000000a1", "name": "A", "payload": 1}, {"name": "B", "payload": 1}]')$$) #>> '{detail,id}',
+  '0190a6e0-0000-7000-8000-0000000000a1', 'PE107 when events without ids were added to a stored batch names the stored id');
 
 SELECT doesnt_match(pg_temp.verbose_plan_of($$SELECT pgevents.check_name('f', n) FROM (VALUES ('a'), ('b')) AS v(n)$$),
   'check_name\(', 'check_name is inlined (the plan calls no check_name)');
