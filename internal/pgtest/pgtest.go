@@ -1,10 +1,14 @@
 // Package pgtest gives tests real PostgreSQL databases.
 //
-// A test binary calls Main from TestMain. Main boots a throwaway cluster from
-// the local PostgreSQL binaries (as the `postgres` OS user when running as
-// root, on a private unix socket, durability off for speed), or uses the
-// server in $DATABASE_URL when it is set, and builds a template database
-// migrated with pgevents.Migrate. Each test then gets its own database cloned
+// A test binary calls Main from TestMain. Main finds a server, in this order:
+// the one in $DATABASE_URL when it is set; else a throwaway cluster booted
+// from the local PostgreSQL binaries (PGBIN, pg_config or
+// /usr/lib/postgresql/*/bin; as the `postgres` OS user when running as root,
+// on a private unix socket, durability off for speed); else, when no binaries
+// are found, a PostgreSQL container started with testcontainers-go where
+// Docker is available (image postgres:15-alpine, or $PGTEST_IMAGE;
+// PGTEST_CONTAINER=1 prefers the container to local binaries). It then builds
+// a template database migrated with pgevents.Migrate. Each test then gets its own database cloned
 // from the template (NewDatabase / NewPool), dropped when the test ends.
 //
 // When no server can be had, tests that ask for a database are skipped with
@@ -52,10 +56,11 @@ var (
 )
 
 type server struct {
-	base     string // connection string of the server, without a database
-	cmd      *exec.Cmd
-	dir      string
-	template string
+	base          string // connection string of the server, without a database
+	cmd           *exec.Cmd
+	dir           string
+	stopContainer func() // set for the Docker fallback
+	template      string
 }
 
 // Main runs the tests of a package with a PostgreSQL server available and
@@ -93,11 +98,38 @@ func start() (*server, error) {
 		}
 		return s, nil
 	}
-	bin, err := findBin()
-	if err != nil {
-		return nil, err
+	return sources{findBin: findBin, boot: boot, container: startContainer,
+		preferContainer: os.Getenv("PGTEST_CONTAINER") == "1"}.start(context.Background())
+}
+
+// sources are the ways to get a server when DATABASE_URL is unset: local
+// binaries first, then a Docker container (separate functions, so the
+// choice is testable without Docker).
+type sources struct {
+	findBin         func() (string, error)
+	boot            func(bin string) (*server, error)
+	container       func(ctx context.Context) (*server, error)
+	preferContainer bool
+}
+
+func (src sources) start(ctx context.Context) (*server, error) {
+	if src.preferContainer {
+		s, err := src.container(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("PGTEST_CONTAINER=1: %w", err)
+		}
+		return s, nil
 	}
-	return boot(bin)
+	bin, binErr := src.findBin()
+	if binErr == nil {
+		return src.boot(bin)
+	}
+	s, err := src.container(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w; and the Docker fallback failed: %w", binErr, err)
+	}
+	fmt.Fprintln(os.Stderr, "pgtest: no local PostgreSQL binaries: using a Docker container (testcontainers-go)")
+	return s, nil
 }
 
 func findBin() (string, error) {
@@ -188,6 +220,9 @@ func (s *server) ping() error {
 }
 
 func (s *server) stop() {
+	if s.stopContainer != nil {
+		s.stopContainer()
+	}
 	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGINT) // fast shutdown
 		_ = s.cmd.Wait()
@@ -307,7 +342,13 @@ func NewEmptyDatabase(t testing.TB) string {
 // when the test ends.
 func NewPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(NewDatabase(t))
+	return poolFor(t, NewDatabase(t))
+}
+
+// poolFor opens a pool on connection string conn, closed when the test ends.
+func poolFor(t testing.TB, conn string) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(conn)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
