@@ -180,16 +180,18 @@ BEGIN
     RETURN;
   END IF;
 
-  -- 4. Insert straight from the JSON array. RETURNING yields the rows in the
-  -- order they were inserted, which is input (and position) order.
+  -- 4. Insert straight from the JSON array (jsonb_to_recordset converts the
+  -- fields in one pass; a JSON null payload or metadata comes out as SQL
+  -- NULL, hence the COALESCEs). RETURNING yields the rows in the order they
+  -- were inserted, which is input (and position) order.
   RETURN QUERY
     INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
-    SELECT COALESCE(CASE WHEN pg_catalog.jsonb_typeof(a.v -> 'id') = 'string' THEN (a.v ->> 'id')::uuid END,
-                    pg_catalog.gen_random_uuid()),
-           p_category, p_stream, COALESCE(_latest.position, -1) + a.ord, a.v ->> 'name', a.v -> 'payload',
-           COALESCE(a.v -> 'metadata', 'null'::jsonb),
-           COALESCE(_occurred[a.ord], _observed[a.ord], _clock), COALESCE(_observed[a.ord], _clock)
-      FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
+    SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+           p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+           COALESCE(x.metadata, 'null'::jsonb),
+           COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
+      FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+             WITH ORDINALITY AS x(id, name, payload, metadata, ord)
     RETURNING e.*;
 END;
 $$;

@@ -175,10 +175,11 @@ func benchmark(ctx context.Context, cfg config) error {
 	}
 	variants := allVariants()
 	if cfg.alt != "" {
-		if err := installAlt(ctx, admin, cfg.alt); err != nil {
+		defined, err := installAlt(ctx, admin, cfg.alt)
+		if err != nil {
 			return err
 		}
-		variants = append(variants, altVariants()...)
+		variants = append(variants, altVariants(defined)...)
 	}
 	if cfg.loadOnly {
 		return nil
