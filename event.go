@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -29,44 +30,99 @@ type NewEvent struct {
 	Payload json.RawMessage
 }
 
-type newEventJSON struct {
-	ID         *uuid.UUID      `json:"id,omitempty"`
-	Name       string          `json:"name"`
-	Payload    json.RawMessage `json:"payload"`
-	Metadata   json.RawMessage `json:"metadata"`
-	OccurredAt *time.Time      `json:"occurred_at,omitempty"`
-	ObservedAt *time.Time      `json:"observed_at,omitempty"`
+// MarshalJSON encodes the event in the form pgevents.append takes (see
+// AppendJSON).
+func (e NewEvent) MarshalJSON() ([]byte, error) {
+	return e.AppendJSON(nil)
 }
 
-// MarshalJSON encodes the event in the form pgevents.append takes. Times are
-// truncated to microseconds, the precision PostgreSQL stores.
-func (e NewEvent) MarshalJSON() ([]byte, error) {
-	v := newEventJSON{Name: e.Name, Payload: jsonOrNull(e.Payload), Metadata: jsonOrNull(e.Metadata)}
+// AppendJSON appends the event, encoded in the form pgevents.append takes,
+// to b and returns the extended buffer: {"id", "name", "payload",
+// "metadata", "occurred_at", "observed_at"}, where a zero ID and zero times
+// are left out and a nil Payload or Metadata is JSON null. Times are
+// truncated to microseconds, the precision PostgreSQL stores. Payload and
+// Metadata are checked to be valid JSON and copied as they are (not
+// re-indented or compacted): one pass over each, which matters on the
+// append path. An error names the field; b is then returned unchanged.
+func (e NewEvent) AppendJSON(b []byte) ([]byte, error) {
+	start := len(b)
+	b = append(b, '{')
 	if e.ID != uuid.Nil {
-		id := e.ID
-		v.ID = &id
+		b = append(b, `"id":"`...)
+		b = appendUUID(b, e.ID)
+		b = append(b, `",`...)
 	}
-	if !e.OccurredAt.IsZero() {
-		t := TruncateTime(e.OccurredAt)
-		v.OccurredAt = &t
+	b = append(b, `"name":`...)
+	b = appendJSONString(b, e.Name)
+	for _, f := range [...]struct {
+		name  string
+		value json.RawMessage
+	}{{"payload", e.Payload}, {"metadata", e.Metadata}} {
+		b = append(b, `,"`...)
+		b = append(b, f.name...)
+		b = append(b, `":`...)
+		if len(f.value) == 0 {
+			b = append(b, "null"...)
+			continue
+		}
+		if !json.Valid(f.value) {
+			return b[:start], fmt.Errorf("%s is not valid JSON", f.name)
+		}
+		b = append(b, f.value...)
 	}
-	if !e.ObservedAt.IsZero() {
-		t := TruncateTime(e.ObservedAt)
-		v.ObservedAt = &t
+	for _, f := range [...]struct {
+		name string
+		at   time.Time
+	}{{"occurred_at", e.OccurredAt}, {"observed_at", e.ObservedAt}} {
+		if f.at.IsZero() {
+			continue
+		}
+		t, err := TruncateTime(f.at).MarshalJSON()
+		if err != nil {
+			return b[:start], fmt.Errorf("%s: %w", f.name, err)
+		}
+		b = append(b, `,"`...)
+		b = append(b, f.name...)
+		b = append(b, `":`...)
+		b = append(b, t...)
 	}
-	return json.Marshal(v)
+	return append(b, '}'), nil
+}
+
+// appendUUID appends the canonical 8-4-4-4-12 lower-case form of id.
+func appendUUID(b []byte, id uuid.UUID) []byte {
+	const digits = "0123456789abcdef"
+	for i, c := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b = append(b, '-')
+		}
+		b = append(b, digits[c>>4], digits[c&0xf])
+	}
+	return b
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 replaced by U+FFFD (as
+// encoding/json does).
+func appendJSONString(b []byte, s string) []byte {
+	const digits = "0123456789abcdef"
+	b = append(b, '"')
+	for _, r := range s { // ranging over a string turns invalid UTF-8 into U+FFFD
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', digits[r>>4], digits[r&0xf])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return append(b, '"')
 }
 
 // TruncateTime returns t truncated to microseconds, in UTC: the value
 // PostgreSQL stores for a timestamptz.
 func TruncateTime(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }
-
-func jsonOrNull(b json.RawMessage) json.RawMessage {
-	if len(b) == 0 {
-		return json.RawMessage("null")
-	}
-	return b
-}
 
 // Event is a stored event, as reads return it.
 type Event struct {

@@ -27,6 +27,36 @@ func TestNewEvent_MarshalJSON(t *testing.T) {
 		"times truncated to microseconds, in UTC")
 }
 
+func TestNewEvent_AppendJSON(t *testing.T) {
+	t.Parallel()
+	prefix := []byte(`[1,`)
+	b, err := pgevents.NewEvent{Name: "A", Payload: json.RawMessage("{ \"x\" :\n [1, 2] }")}.AppendJSON(prefix)
+	require.NoError(t, err)
+	require.Equal(t, `[1,`, string(b[:3]), "appends to b")
+	require.JSONEq(t, `{"name":"A","payload":{"x":[1,2]},"metadata":null}`, string(b[3:]))
+	require.Contains(t, string(b), "{ \"x\" :\n [1, 2] }", "payload copied as given, not re-encoded")
+
+	for _, name := range []string{"plain", `quo"te`, `back\slash`, "tab\tnew\nline\x00nul\x1f", "é ✓ 😀", "bad\xffutf8\xc3", "</script>&", "\u2028"} {
+		b, err := pgevents.NewEvent{Name: name}.AppendJSON(nil)
+		require.NoError(t, err, name)
+		var got struct{ Name string }
+		require.NoError(t, json.Unmarshal(b, &got), "%q encodes to valid JSON: %s", name, b)
+		want, err := json.Marshal(name) // what encoding/json makes of it (invalid UTF-8 becomes U+FFFD)
+		require.NoError(t, err)
+		var wantName string
+		require.NoError(t, json.Unmarshal(want, &wantName))
+		require.Equal(t, wantName, got.Name, "%q round-trips as encoding/json would encode it", name)
+	}
+
+	_, err = pgevents.NewEvent{Name: "A", Payload: json.RawMessage(`{"x":`)}.AppendJSON(nil)
+	require.ErrorContains(t, err, "payload is not valid JSON")
+	b, err = pgevents.NewEvent{Name: "A", Metadata: json.RawMessage(`nope`)}.AppendJSON(prefix)
+	require.ErrorContains(t, err, "metadata is not valid JSON")
+	require.Equal(t, `[1,`, string(b), "on error b comes back unchanged")
+	_, err = pgevents.NewEvent{Name: "A", OccurredAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}.AppendJSON(nil)
+	require.ErrorContains(t, err, "occurred_at")
+}
+
 func TestCursor(t *testing.T) {
 	t.Parallel()
 	require.True(t, pgevents.Cursor{}.IsZero())

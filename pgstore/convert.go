@@ -100,8 +100,15 @@ func appendStreamsParamsToInternal(params *pgevents.AppendStreamsParams) (*pgeve
 
 // eventsToJSON encodes events as the JSON array the SQL API takes, giving
 // every event without an id a UUIDv7 (in the copy; events is not modified).
+// One buffer, one pass over each payload (NewEvent.AppendJSON): this runs on
+// every append.
 func eventsToJSON(field string, events []pgevents.NewEvent) (json.RawMessage, error) {
-	encoded := make([]json.RawMessage, len(events))
+	size := 2
+	for _, e := range events {
+		size += 160 + len(e.Name) + len(e.Payload) + len(e.Metadata)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
 	for i, e := range events {
 		if e.ID == uuid.Nil {
 			id, err := uuid.NewV7()
@@ -110,14 +117,16 @@ func eventsToJSON(field string, events []pgevents.NewEvent) (json.RawMessage, er
 			}
 			e.ID = id
 		}
-		b, err := json.Marshal(e)
-		if err != nil {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = e.AppendJSON(b); err != nil {
 			return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents,
 				Field: fmt.Sprintf("%s[%d]", field, i), Reason: err.Error()}
 		}
-		encoded[i] = b
 	}
-	return json.Marshal(encoded)
+	return append(b, ']'), nil
 }
 
 // conditionToJSON encodes a condition; the zero condition is SQL NULL.
