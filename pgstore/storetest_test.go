@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/pgtest"
 	"github.com/pgevents/pgevents/storetest"
 )
 
@@ -27,4 +28,16 @@ func TestStore_Contract(t *testing.T) {
 			})
 		})
 	}
+}
+
+// BenchmarkStore runs the storetest benchmarks against pgstore, each on a
+// fresh migrated database (go test -run '^$' -bench . ./pgstore/). They
+// measure the driver and server together on this machine; the comparison
+// with raw SQL is make bench.
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) pgevents.Store {
+		s, err := New(pgtest.NewPool(b), nil)
+		require.NoError(b, err)
+		return s
+	})
 }

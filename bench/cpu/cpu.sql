@@ -64,6 +64,12 @@ SELECT bench.cpu_variant('alt_append_1', 1, $$PERFORM count(*) FROM pgevents_alt
  WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
 SELECT bench.cpu_variant('alt_append_10', 10, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s, ev)$$)
  WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
+SELECT bench.cpu_variant('alt_append_1_ids', 1, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s,
+  (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x))$$)
+ WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
+SELECT bench.cpu_variant('alt_append_10_ids', 10, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s,
+  (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x))$$)
+ WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
 -- What building a batch with fresh ids costs on its own (subtract it from the _ids rows).
 SELECT bench.cpu_variant('build_ids_1', 1, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
 SELECT bench.cpu_variant('build_ids_10', 10, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);

@@ -102,15 +102,12 @@ BEGIN
 
   -- 1. Idempotent retry: checked first, so a retry whose first attempt
   -- committed succeeds even though its condition no longer holds.
-  -- Probe first: this index probe keeps a generic plan, while the full
-  -- comparison below is re-planned on every call (a custom plan, which knows
-  -- the array length, always looks cheaper than the generic one), and new
-  -- events never need it.
-  IF _id_texts IS NOT NULL THEN
-    _ids := _id_texts::uuid[]; -- each matched the UUID pattern
-    PERFORM 1 FROM pgevents.events e WHERE e.id = ANY (_ids) LIMIT 1;
-  END IF;
-  IF _id_texts IS NOT NULL AND FOUND THEN
+  -- Probe first (pgevents.any_event_stored: an index probe with a cached
+  -- plan), while the full comparison below is re-planned on every call (a
+  -- custom plan, which knows the array length, always looks cheaper than the
+  -- generic one), and new events never need it.
+  _ids := _id_texts::uuid[]; -- each matched the UUID pattern
+  IF _ids IS NOT NULL AND pgevents.any_event_stored(_ids) THEN -- no call without ids
     SELECT pg_catalog.count(e.id),
            pg_catalog.count(e.id) FILTER (WHERE e.category = p_category AND e.stream = p_stream
              AND e.name = u.name AND e.payload = u.payload AND e.metadata = u.metadata

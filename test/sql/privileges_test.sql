@@ -40,6 +40,7 @@ INSERT INTO api VALUES
   ('pgevents.check_invalid_name(text,text)', true, true),
   ('pgevents.is_valid_event(jsonb)', false, false),
   ('pgevents.check_events(jsonb,text)', false, false),
+  ('pgevents.any_event_stored(uuid[])', false, false),
   ('pgevents.check_limit(integer)', true, true),
   ('pgevents.lock_key(text,text,text)', true, true),
   ('pgevents.lock_scope(text,text)', false, false),
