@@ -108,19 +108,23 @@ BEGIN
   -- generic one), and new events never need it.
   _ids := _id_texts::uuid[]; -- each matched the UUID pattern
   IF _ids IS NOT NULL AND pgevents.any_event_stored(_ids) THEN -- no call without ids
-    SELECT pg_catalog.count(e.id),
-           pg_catalog.count(e.id) FILTER (WHERE e.category = p_category AND e.stream = p_stream
-             AND e.name = u.name AND e.payload = u.payload AND e.metadata = u.metadata
-             AND (u.occurred_at IS NULL OR e.occurred_at = u.occurred_at)),
-           (pg_catalog.array_agg(u.id ORDER BY u.ord) FILTER (WHERE e.id IS NOT NULL AND NOT (
-             e.category = p_category AND e.stream = p_stream
-             AND e.name = u.name AND e.payload = u.payload AND e.metadata = u.metadata
-             AND (u.occurred_at IS NULL OR e.occurred_at = u.occurred_at))))[1]
+    -- One pass: which events are stored, which match; and the id to name
+    -- in a conflict: one stored with other content, else one not stored (only
+    -- part of the batch is), else a stored one (events without ids were added).
+    SELECT pg_catalog.count(*) FILTER (WHERE m.stored),
+           pg_catalog.count(*) FILTER (WHERE m.matches),
+           COALESCE((pg_catalog.array_agg(m.id ORDER BY m.ord) FILTER (WHERE m.stored AND NOT m.matches))[1],
+                    (pg_catalog.array_agg(m.id ORDER BY m.ord) FILTER (WHERE m.id IS NOT NULL AND NOT m.stored))[1],
+                    (pg_catalog.array_agg(m.id ORDER BY m.ord) FILTER (WHERE m.id IS NOT NULL))[1])
       INTO _existing, _matching, _conflict
-      FROM (SELECT (a.v ->> 'id')::uuid AS id, a.v ->> 'name' AS name, a.v -> 'payload' AS payload,
-                   COALESCE(a.v -> 'metadata', 'null'::jsonb) AS metadata, _occurred[a.ord] AS occurred_at, a.ord
-              FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)) AS u
-      LEFT JOIN pgevents.events e ON e.id = u.id;
+      FROM (SELECT u.id, u.ord, e.id IS NOT NULL AS stored,
+                   COALESCE(e.category = p_category AND e.stream = p_stream AND e.name = u.name
+                     AND e.payload = u.payload AND e.metadata = u.metadata
+                     AND (u.occurred_at IS NULL OR e.occurred_at = u.occurred_at), false) AS matches
+              FROM (SELECT (a.v ->> 'id')::uuid AS id, a.v ->> 'name' AS name, a.v -> 'payload' AS payload,
+                           COALESCE(a.v -> 'metadata', 'null'::jsonb) AS metadata, _occurred[a.ord] AS occurred_at, a.ord
+                      FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)) AS u
+              LEFT JOIN pgevents.events e ON e.id = u.id) AS m;
     IF _existing > 0 THEN
       IF _matching = _count THEN
         RETURN QUERY
@@ -129,14 +133,6 @@ BEGIN
            ORDER BY a.ord;
         RETURN;
       END IF;
-      -- Name an id: one stored with other content, else one not stored (only
-      -- part of the batch is), else a stored one (events without ids were added).
-      SELECT COALESCE(_conflict,
-               (pg_catalog.array_agg(u.id ORDER BY u.ord) FILTER (WHERE NOT EXISTS (SELECT 1 FROM pgevents.events e WHERE e.id = u.id)))[1],
-               (pg_catalog.array_agg(u.id ORDER BY u.ord))[1])
-        INTO _conflict
-        FROM (SELECT (a.v ->> 'id')::uuid AS id, a.ord FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
-               WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string') AS u;
       RAISE EXCEPTION 'pgevents: event id conflict: % is already stored in another stream or with other content, or only part of the batch is stored', _conflict
         USING ERRCODE = 'PE107',
               DETAIL = pg_catalog.jsonb_build_object('field', p_field, 'id', _conflict,
