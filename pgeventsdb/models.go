@@ -37,6 +37,13 @@ type Event struct {
 	ObservedAt time.Time
 }
 
+// Installation settings (limits, switches). Owner-only writes: UPDATE pgevents.settings SET value = ... WHERE name = ...; readable by pgevents_reader and pgevents_writer.
+type PgeventsSetting struct {
+	Name        string
+	Value       json.RawMessage
+	Description string
+}
+
 // Projections: folded state per (name, id). Write through pgevents.save_projection; query with pgevents.search_projections (docs/query-language.md).
 type Projection struct {
 	// The projector's name. COLLATE "C": the query language orders strings by bytes, and so does the primary key.
