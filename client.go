@@ -18,14 +18,32 @@ func NewClient(store Store) *Client { return &Client{store: store} }
 // Store returns the underlying Store.
 func (c *Client) Store() Store { return c.store }
 
-// Stream returns a handle on the stream (category, stream).
+// Stream returns a handle on the stream (category, stream). Names are
+// checked when the handle is used: an empty category or stream makes every
+// method fail with an *InvalidInputError (CodeInvalidName), never widen to
+// the category or the log.
 func (c *Client) Stream(category, stream string) *Stream {
 	return &Stream{store: c.store, category: category, stream: stream}
 }
 
-// Category returns a handle on a category.
+// Category returns a handle on a category. An empty name makes every method
+// fail with an *InvalidInputError (CodeInvalidName), never read the whole
+// log (use Log for that).
 func (c *Client) Category(category string) *Category {
 	return &Category{store: c.store, category: category}
+}
+
+// checkHandleNames refuses the empty names that a Store would read as "no
+// category" or "no stream" (the log, or the whole category): a handle always
+// names what it reads. Other rules of names are the Store's.
+func checkHandleNames(category, stream string, withStream bool) error {
+	if category == "" {
+		return &InvalidInputError{Code: CodeInvalidName, Field: "category", Reason: "must not be empty"}
+	}
+	if withStream && stream == "" {
+		return &InvalidInputError{Code: CodeInvalidName, Field: "stream", Reason: "must not be empty"}
+	}
+	return nil
 }
 
 // Log returns a handle on the whole log.
@@ -69,7 +87,16 @@ func (s *Stream) ID() Identifier { return StreamID(s.category, s.stream) }
 
 // Append appends events atomically under opts' condition and scope and
 // returns them as stored. See Store.AppendEvents for the guarantees and errors.
+//
+// Events without an ID get new ids on every call, so calling Append again
+// after an error whose outcome is unknown (a lost connection) may append
+// them twice. To retry idempotently, give the events ids first (WithIDs)
+// and retry with those, or call Store.AppendEvents again with the same
+// *AppendParams.
 func (s *Stream) Append(ctx context.Context, events []NewEvent, opts *AppendOpts) ([]Event, error) {
+	if err := checkHandleNames(s.category, s.stream, true); err != nil {
+		return nil, err
+	}
 	if opts == nil {
 		opts = &AppendOpts{}
 	}
@@ -90,6 +117,10 @@ func (s *Stream) Events(ctx context.Context, opts *ReadOpts) iter.Seq2[Event, er
 	}
 	pageSize := pageSizeOrDefault(opts.PageSize)
 	return func(yield func(Event, error) bool) {
+		if err := checkHandleNames(s.category, s.stream, true); err != nil {
+			yield(Event{}, err)
+			return
+		}
 		from := opts.FromPosition
 		for {
 			page, err := s.store.ReadStream(ctx, &ReadStreamParams{Category: s.category, Stream: s.stream,
@@ -118,6 +149,9 @@ func (s *Stream) Read(ctx context.Context, opts *ReadOpts) ([]Event, error) {
 
 // Latest returns the stream's latest event, or ErrNotFound when it is empty.
 func (s *Stream) Latest(ctx context.Context) (*Event, error) {
+	if err := checkHandleNames(s.category, s.stream, true); err != nil {
+		return nil, err
+	}
 	return s.store.LatestEvent(ctx, &LatestEventParams{Source: s.ID()})
 }
 
@@ -149,11 +183,21 @@ func (c *Category) Stream(stream string) *Stream {
 }
 
 // Append appends to several streams of the category, all or nothing, each
-// under its own condition. opts.Condition is ignored (conditions are per
-// stream); opts.Scope applies. See Store.AppendStreams.
+// under its own condition (StreamAppend.Condition); opts.Scope applies. A
+// condition in opts is refused with an *InvalidInputError
+// (CodeInvalidCondition, field "condition"): there is no single stream to
+// evaluate it on, and it is never silently ignored. See Store.AppendStreams;
+// as with Stream.Append, events without an ID get new ids on every call.
 func (c *Category) Append(ctx context.Context, streams map[string]StreamAppend, opts *AppendOpts) ([]Event, error) {
+	if err := checkHandleNames(c.category, "", false); err != nil {
+		return nil, err
+	}
 	if opts == nil {
 		opts = &AppendOpts{}
+	}
+	if opts.Condition.Type != "" {
+		return nil, &InvalidInputError{Code: CodeInvalidCondition, Field: "condition",
+			Reason: "Category.Append takes a condition per stream (StreamAppend.Condition), not in AppendOpts"}
 	}
 	res, err := c.store.AppendStreams(ctx, &AppendStreamsParams{Category: c.category, Streams: streams, Scope: opts.Scope})
 	if err != nil {
@@ -165,6 +209,9 @@ func (c *Category) Append(ctx context.Context, streams map[string]StreamAppend, 
 // Read returns one page of the category after a cursor, in resumable order
 // (see Store.ReadEvents). limit 0 means DefaultLimit, -1 all.
 func (c *Category) Read(ctx context.Context, after Cursor, limit int) ([]Event, error) {
+	if err := checkHandleNames(c.category, "", false); err != nil {
+		return nil, err
+	}
 	return c.store.ReadEvents(ctx, &ReadEventsParams{Category: c.category, After: after, Limit: limit})
 }
 
@@ -173,11 +220,17 @@ func (c *Category) Read(ctx context.Context, after Cursor, limit int) ([]Event, 
 // back empty. Resuming a later Scan from the last event's Cursor never skips
 // or repeats an event. Iteration stops at the first error, which it yields.
 func (c *Category) Scan(ctx context.Context, opts *ScanOpts) iter.Seq2[Event, error] {
+	if err := checkHandleNames(c.category, "", false); err != nil {
+		return func(yield func(Event, error) bool) { yield(Event{}, err) }
+	}
 	return scan(ctx, c.store, c.category, opts)
 }
 
 // Latest returns the category's latest event, or ErrNotFound when it is empty.
 func (c *Category) Latest(ctx context.Context) (*Event, error) {
+	if err := checkHandleNames(c.category, "", false); err != nil {
+		return nil, err
+	}
 	return c.store.LatestEvent(ctx, &LatestEventParams{Source: c.ID()})
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // SQLSTATE codes raised by the SQL API (see sql/errcodes.md). Adapters other
@@ -174,11 +175,14 @@ func IgnoreConditionFailed(err error) error {
 }
 
 // validName reports why a category, stream or event name is invalid, or "".
-// It is the rule pgevents.check_name enforces in SQL.
+// It is the rule pgevents.check_name enforces in SQL (PostgreSQL refuses
+// text that is not UTF-8 before any function runs).
 func validName(s string) string {
 	switch {
 	case s == "":
 		return "must not be empty"
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
 	case len([]rune(s)) > 255:
 		return fmt.Sprintf("must be at most 255 characters (got %d)", len([]rune(s)))
 	case strings.ContainsFunc(s, isControl):
@@ -190,8 +194,8 @@ func validName(s string) string {
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
 // CheckName returns an *InvalidInputError (CodeInvalidName) when name is not
-// a valid category, stream or event name: 1 to 255 characters, no control
-// characters. field names the input in the error. Adapters without SQL use it
+// a valid category, stream or event name: valid UTF-8, 1 to 255 characters,
+// no control characters. field names the input in the error. Adapters without SQL use it
 // to enforce the rule pgevents.check_name enforces in PostgreSQL.
 func CheckName(field, name string) error {
 	if reason := validName(name); reason != "" {

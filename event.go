@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/pgevents/pgevents/internal/pgjson"
 )
 
 // NewEvent is an event a writer supplies to an append.
@@ -30,6 +32,16 @@ type NewEvent struct {
 	Payload json.RawMessage
 }
 
+// WithIDs returns a copy of events in which every event without an ID (the
+// zero UUID) has a new UUIDv7. Appending the result again after an error
+// whose outcome is unknown (a lost connection) is an idempotent retry: the
+// store returns the events stored by the first attempt, or stores them now.
+// events is not modified.
+func WithIDs(events []NewEvent) ([]NewEvent, error) {
+	var g generatedIDs
+	return g.apply(events)
+}
+
 // MarshalJSON encodes the event in the form pgevents.append takes (see
 // AppendJSON).
 func (e NewEvent) MarshalJSON() ([]byte, error) {
@@ -41,11 +53,21 @@ func (e NewEvent) MarshalJSON() ([]byte, error) {
 // "metadata", "occurred_at", "observed_at"}, where a zero ID and zero times
 // are left out and a nil Payload or Metadata is JSON null. Times are
 // truncated to microseconds, the precision PostgreSQL stores. Payload and
-// Metadata are checked to be valid JSON and copied as they are (not
-// re-indented or compacted): one pass over each, which matters on the
-// append path. An error names the field; b is then returned unchanged.
+// Metadata are checked to be JSON that PostgreSQL's jsonb accepts (valid
+// UTF-8, no \u0000, no lone surrogate escape, numbers within numeric's
+// range) and copied as they are (not re-indented or compacted): one pass
+// over each, which matters on the append path.
+//
+// An error is an *InvalidInputError whose Field is relative to the event:
+// "name" (CodeInvalidName: not valid UTF-8), "payload", "metadata",
+// "occurred_at" or "observed_at" (CodeInvalidEvents); b is then returned
+// unchanged. Other rules of names (length, control characters) are the
+// server's.
 func (e NewEvent) AppendJSON(b []byte) ([]byte, error) {
 	start := len(b)
+	if !utf8.ValidString(e.Name) {
+		return b, &InvalidInputError{Code: CodeInvalidName, Field: "name", Reason: "must be valid UTF-8"}
+	}
 	b = append(b, '{')
 	if e.ID != uuid.Nil {
 		b = append(b, `"id":"`...)
@@ -65,8 +87,8 @@ func (e NewEvent) AppendJSON(b []byte) ([]byte, error) {
 			b = append(b, "null"...)
 			continue
 		}
-		if !json.Valid(f.value) {
-			return b[:start], fmt.Errorf("%s is not valid JSON", f.name)
+		if err := pgjson.Validate(f.value); err != nil {
+			return b[:start], &InvalidInputError{Code: CodeInvalidEvents, Field: f.name, Reason: err.Error()}
 		}
 		b = append(b, f.value...)
 	}
@@ -79,7 +101,8 @@ func (e NewEvent) AppendJSON(b []byte) ([]byte, error) {
 		}
 		t, err := TruncateTime(f.at).MarshalJSON()
 		if err != nil {
-			return b[:start], fmt.Errorf("%s: %w", f.name, err)
+			return b[:start], &InvalidInputError{Code: CodeInvalidEvents, Field: f.name,
+				Reason: fmt.Sprintf("%s cannot be encoded: %v", f.at, err)}
 		}
 		b = append(b, `,"`...)
 		b = append(b, f.name...)
@@ -103,7 +126,7 @@ func appendUUID(b []byte, id uuid.UUID) []byte {
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and
 // control characters escaped, invalid UTF-8 replaced by U+FFFD (as
-// encoding/json does).
+// encoding/json does; AppendJSON refuses such names before).
 func appendJSONString(b []byte, s string) []byte {
 	const digits = "0123456789abcdef"
 	b = append(b, '"')
@@ -189,15 +212,20 @@ func (c Cursor) String() string {
 	return strconv.FormatUint(c.TransactionID, 10) + ":" + strconv.FormatInt(c.SequenceNumber, 10)
 }
 
-// ParseCursor parses the String form of a Cursor. It returns an
-// *InvalidInputError for anything else.
+// ParseCursor parses the String form of a Cursor: two decimal numbers
+// without sign, leading zeros or spaces, the sequence number at most
+// 2^63-1. It returns an *InvalidInputError (CodeInvalidReadArgument, field
+// "cursor") for anything else, so that ParseCursor(c.String()) == c and no
+// other text parses. (A well-formed cursor may still name a transaction
+// that does not exist yet: reads refuse that, see Store.ReadEvents.)
 func ParseCursor(s string) (Cursor, error) {
 	tx, seq, ok := strings.Cut(s, ":")
 	t, err1 := strconv.ParseUint(tx, 10, 64)
 	n, err2 := strconv.ParseInt(seq, 10, 64)
-	if !ok || err1 != nil || err2 != nil || n < 0 {
+	c := Cursor{TransactionID: t, SequenceNumber: n}
+	if !ok || err1 != nil || err2 != nil || n < 0 || c.String() != s {
 		return Cursor{}, &InvalidInputError{Code: CodeInvalidReadArgument, Field: "cursor",
 			Reason: fmt.Sprintf("must be \"transaction_id:sequence_number\" (got %q)", s)}
 	}
-	return Cursor{TransactionID: t, SequenceNumber: n}, nil
+	return c, nil
 }

@@ -36,7 +36,7 @@ func TestNewEvent_AppendJSON(t *testing.T) {
 	require.JSONEq(t, `{"name":"A","payload":{"x":[1,2]},"metadata":null}`, string(b[3:]))
 	require.Contains(t, string(b), "{ \"x\" :\n [1, 2] }", "payload copied as given, not re-encoded")
 
-	for _, name := range []string{"plain", `quo"te`, `back\slash`, "tab\tnew\nline\x00nul\x1f", "é ✓ 😀", "bad\xffutf8\xc3", "</script>&", "\u2028"} {
+	for _, name := range []string{"plain", `quo"te`, `back\slash`, "tab\tnew\nline\x00nul\x1f", "é ✓ 😀", "</script>&", "\u2028"} {
 		b, err := pgevents.NewEvent{Name: name}.AppendJSON(nil)
 		require.NoError(t, err, name)
 		var got struct{ Name string }
@@ -48,13 +48,35 @@ func TestNewEvent_AppendJSON(t *testing.T) {
 		require.Equal(t, wantName, got.Name, "%q round-trips as encoding/json would encode it", name)
 	}
 
+	requireInvalid := func(err error, code, field string) {
+		t.Helper()
+		var ie *pgevents.InvalidInputError
+		require.ErrorAs(t, err, &ie)
+		require.Equal(t, code, ie.Code, "%v", err)
+		require.Equal(t, field, ie.Field, "%v", err)
+	}
 	_, err = pgevents.NewEvent{Name: "A", Payload: json.RawMessage(`{"x":`)}.AppendJSON(nil)
-	require.ErrorContains(t, err, "payload is not valid JSON")
+	requireInvalid(err, pgevents.CodeInvalidEvents, "payload")
+	require.ErrorContains(t, err, "is not valid JSON")
 	b, err = pgevents.NewEvent{Name: "A", Metadata: json.RawMessage(`nope`)}.AppendJSON(prefix)
-	require.ErrorContains(t, err, "metadata is not valid JSON")
+	requireInvalid(err, pgevents.CodeInvalidEvents, "metadata")
 	require.Equal(t, `[1,`, string(b), "on error b comes back unchanged")
 	_, err = pgevents.NewEvent{Name: "A", OccurredAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}.AppendJSON(nil)
-	require.ErrorContains(t, err, "occurred_at")
+	requireInvalid(err, pgevents.CodeInvalidEvents, "occurred_at")
+
+	// What encoding/json accepts but PostgreSQL's jsonb refuses (issue 8,
+	// item 15): refused here, naming the field, never sent.
+	for _, bad := range []string{"\"\xff\"", `"\u0000"`, `{"a":"\ud800"}`, `1e999999`, `[1e-20000]`} {
+		b, err := pgevents.NewEvent{Name: "A", Payload: json.RawMessage(bad)}.AppendJSON(prefix)
+		requireInvalid(err, pgevents.CodeInvalidEvents, "payload")
+		require.Equal(t, `[1,`, string(b))
+		_, err = pgevents.NewEvent{Name: "A", Metadata: json.RawMessage(bad)}.AppendJSON(nil)
+		requireInvalid(err, pgevents.CodeInvalidEvents, "metadata")
+	}
+	// An event name that is not UTF-8 is refused (it used to be stored with U+FFFD).
+	b, err = pgevents.NewEvent{Name: "bad\xffutf8\xc3"}.AppendJSON(prefix)
+	requireInvalid(err, pgevents.CodeInvalidName, "name")
+	require.Equal(t, `[1,`, string(b))
 }
 
 func TestCursor(t *testing.T) {
@@ -72,9 +94,19 @@ func TestCursor(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, a, got)
 	require.Equal(t, "10:99", a.String())
-	for _, bad := range []string{"", "1", "a:b", "1:-2", "-1:2", "1:2:3"} {
+	for _, ok := range []pgevents.Cursor{{}, {TransactionID: 1<<64 - 1, SequenceNumber: 1<<63 - 1}} {
+		got, err := pgevents.ParseCursor(ok.String())
+		require.NoError(t, err)
+		require.Equal(t, ok, got)
+	}
+	for _, bad := range []string{"", "1", "a:b", "1:-2", "-1:2", "1:2:3", "+1:2", "1:+2", "01:2", "1:02", " 1:2", "1:2 ",
+		"1 :2", "18446744073709551616:0", "1:9223372036854775808", "0x1:2", "1_0:2", ":", "1:", ":1", "not-a-cursor"} {
 		_, err := pgevents.ParseCursor(bad)
 		require.ErrorIs(t, err, pgevents.ErrInvalidInput, bad)
+		var ie *pgevents.InvalidInputError
+		require.ErrorAs(t, err, &ie)
+		require.Equal(t, pgevents.CodeInvalidReadArgument, ie.Code)
+		require.Equal(t, "cursor", ie.Field)
 	}
 	e := pgevents.Event{TransactionID: 7, SequenceNumber: 8, Category: "c", Stream: "s"}
 	require.Equal(t, pgevents.Cursor{TransactionID: 7, SequenceNumber: 8}, e.Cursor())

@@ -3,6 +3,8 @@ package pgevents
 import (
 	"context"
 	"fmt"
+
+	"github.com/google/uuid"
 )
 
 // Scope is the serialisation scope of a write: which advisory lock it takes
@@ -68,11 +70,15 @@ type Store interface {
 	// stream). No events is a no-op that still evaluates the condition.
 	// Appending events whose ids are all stored in the stream with the same
 	// content returns the stored events (an idempotent retry); any other
-	// reuse of an id fails with ErrEventIDConflict.
+	// reuse of an id fails with ErrEventIDConflict. Events without an id get
+	// the ids of params.EventsWithIDs, so calling it again with the same
+	// *AppendParams (after an error whose outcome is unknown, such as a lost
+	// connection) is an idempotent retry.
 	AppendEvents(ctx context.Context, params *AppendParams) (*AppendResult, error)
 	// AppendStreams appends to several streams of one category, all or
 	// nothing. Results are ordered by stream name (byte order), then input
-	// order.
+	// order. Events without an id get the ids of params.EventsWithIDs, as
+	// in AppendEvents.
 	AppendStreams(ctx context.Context, params *AppendStreamsParams) (*AppendResult, error)
 	// ReadStream returns a stream's events in position order from
 	// params.FromPosition, at most params.Limit of them.
@@ -91,6 +97,13 @@ type Store interface {
 }
 
 // AppendParams are the parameters of Store.AppendEvents.
+//
+// An *AppendParams value is one append: the ids generated for its events
+// without one are kept in it (see EventsWithIDs), so passing the same
+// *AppendParams again, after an error such as a lost connection, retries
+// that append idempotently instead of appending the events a second time.
+// Use a new AppendParams (or events with new IDs) for a new append. It must
+// not be used by concurrent calls.
 type AppendParams struct {
 	// Category of the stream. Required.
 	Category string
@@ -103,9 +116,26 @@ type AppendParams struct {
 	Scope Scope
 	// Stream name within Category. Required.
 	Stream string
+
+	ids generatedIDs // ids generated for Events, see EventsWithIDs
+}
+
+// EventsWithIDs returns a copy of p.Events in which every event without an
+// ID (the zero UUID) has a generated UUIDv7. The ids are generated once and
+// kept in p: later calls on the same *AppendParams, while p.Events is the
+// same slice (same first element and length), return the same ids. Adapters
+// call it before their first attempt, which makes a retry of the same
+// *AppendParams idempotent (Store.AppendEvents returns the stored events of
+// an exact retry). p.Events itself is not modified.
+func (p *AppendParams) EventsWithIDs() ([]NewEvent, error) {
+	return p.ids.apply(p.Events)
 }
 
 // AppendStreamsParams are the parameters of Store.AppendStreams.
+//
+// Like an *AppendParams, an *AppendStreamsParams value is one append: passing
+// the same value again retries it idempotently (see EventsWithIDs). It must
+// not be used by concurrent calls.
 type AppendStreamsParams struct {
 	// Category of every stream. Required.
 	Category string
@@ -113,6 +143,68 @@ type AppendStreamsParams struct {
 	Scope Scope
 	// Streams maps a stream name to what to append to it.
 	Streams map[string]StreamAppend
+
+	ids map[string]*generatedIDs // ids generated per stream, see EventsWithIDs
+}
+
+// EventsWithIDs returns, for each stream of p.Streams, a copy of its events
+// in which every event without an ID has a generated UUIDv7, generated once
+// and kept in p as AppendParams.EventsWithIDs does (per stream name, while
+// the stream's Events slice stays the same). p.Streams is not modified.
+func (p *AppendStreamsParams) EventsWithIDs() (map[string][]NewEvent, error) {
+	if p.ids == nil {
+		p.ids = make(map[string]*generatedIDs, len(p.Streams))
+	}
+	out := make(map[string][]NewEvent, len(p.Streams))
+	for name, sa := range p.Streams {
+		g := p.ids[name]
+		if g == nil {
+			g = &generatedIDs{}
+			p.ids[name] = g
+		}
+		events, err := g.apply(sa.Events)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = events
+	}
+	return out, nil
+}
+
+// generatedIDs are the ids generated for the events of one slice.
+type generatedIDs struct {
+	first *NewEvent   // &events[0] of the slice they were generated for
+	ids   []uuid.UUID // ids[i] for events[i]; uuid.Nil where it had its own
+}
+
+// apply returns a copy of events with the zero ids replaced, generating the
+// replacements unless they were generated for this very slice.
+func (g *generatedIDs) apply(events []NewEvent) ([]NewEvent, error) {
+	if len(events) == 0 {
+		return events, nil
+	}
+	if g.first != &events[0] || len(g.ids) != len(events) {
+		ids := make([]uuid.UUID, len(events))
+		for i, e := range events {
+			if e.ID != uuid.Nil {
+				continue
+			}
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, fmt.Errorf("pgevents: generate event id: %w", err)
+			}
+			ids[i] = id
+		}
+		g.first, g.ids = &events[0], ids
+	}
+	out := make([]NewEvent, len(events))
+	copy(out, events)
+	for i, id := range g.ids {
+		if out[i].ID == uuid.Nil {
+			out[i].ID = id
+		}
+	}
+	return out, nil
 }
 
 // StreamAppend is what AppendStreams appends to one stream.

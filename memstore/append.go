@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/pgjson"
 	"github.com/pgevents/pgevents/memstore/internal/jsonb"
 )
 
@@ -44,7 +46,11 @@ func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams)
 		params = &pgevents.AppendParams{}
 	}
 	// What pgstore checks while encoding the request, before PostgreSQL sees it.
-	events, err := encodeEvents("events", params.Events)
+	withIDs, err := params.EventsWithIDs()
+	if err != nil {
+		return nil, err
+	}
+	events, err := encodeEvents("events", withIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +92,10 @@ func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStream
 	if params == nil {
 		params = &pgevents.AppendStreamsParams{}
 	}
+	withIDs, err := params.EventsWithIDs()
+	if err != nil {
+		return nil, err
+	}
 	names := make([]string, 0, len(params.Streams))
 	for name := range params.Streams {
 		names = append(names, name)
@@ -99,7 +109,7 @@ func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStream
 	for _, name := range names {
 		field := "streams[" + goQuote(name) + "]"
 		sa := params.Streams[name]
-		events, err := encodeEvents(field+".events", sa.Events)
+		events, err := encodeEvents(field+".events", withIDs[name])
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +134,7 @@ func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStream
 		return nil, err
 	}
 	out := []pgevents.Event{}
-	err := s.write(ctx, "append streams", func(tx *txState) error {
+	err = s.write(ctx, "append streams", func(tx *txState) error {
 		for _, name := range names {
 			st := streams[name]
 			written, err := s.writeStream(tx, params.Category, name, st.events, st.condition,
@@ -153,31 +163,29 @@ type newEvent struct {
 	payload    []byte
 }
 
-// encodeEvents does what pgstore does while encoding events: it gives every
-// event without an id a UUIDv7 and refuses JSON or times that cannot be sent
-// (PE102, field "<field>[i]"). It also refuses JSON that PostgreSQL's jsonb
-// refuses (\u0000, lone surrogates, invalid UTF-8, numbers out of numeric's
-// range), with the same code and field.
+// encodeEvents does what pgstore does while encoding events (their ids
+// already given, see AppendParams.EventsWithIDs): it refuses an event name
+// that is not UTF-8 (PE101, field "<field>[i].name"), JSON that PostgreSQL's
+// jsonb refuses (\u0000, lone surrogates, invalid UTF-8, numbers out of
+// numeric's range: PE102, "<field>[i].payload" or ".metadata") and times
+// that cannot be sent (PE102, "<field>[i].occurred_at" or ".observed_at").
 func encodeEvents(field string, events []pgevents.NewEvent) ([]newEvent, error) {
 	out := make([]newEvent, len(events))
 	for i, e := range events {
-		bad := func(reason string) error {
-			return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: fmt.Sprintf("%s[%d]", field, i), Reason: reason}
+		bad := func(sub, reason string) error {
+			return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: fmt.Sprintf("%s[%d].%s", field, i, sub), Reason: reason}
+		}
+		if !utf8.ValidString(e.Name) {
+			return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidName, Field: fmt.Sprintf("%s[%d].name", field, i),
+				Reason: "must be valid UTF-8"}
 		}
 		n := newEvent{id: e.ID, name: e.Name}
-		if n.id == uuid.Nil {
-			id, err := uuid.NewV7()
-			if err != nil {
-				return nil, fmt.Errorf("pgevents: generate event id: %w", err)
-			}
-			n.id = id
-		}
 		var err error
 		if n.payload, err = encodeJSON(e.Payload); err != nil {
-			return nil, bad("payload " + err.Error())
+			return nil, bad("payload", err.Error())
 		}
 		if n.metadata, err = encodeJSON(e.Metadata); err != nil {
-			return nil, bad("metadata " + err.Error())
+			return nil, bad("metadata", err.Error())
 		}
 		for _, t := range []struct {
 			name string
@@ -189,7 +197,7 @@ func encodeEvents(field string, events []pgevents.NewEvent) ([]newEvent, error) 
 			}
 			*t.out = pgevents.TruncateTime(t.in)
 			if y := t.out.Year(); y < 0 || y > 9999 {
-				return nil, bad(fmt.Sprintf("%s %s cannot be encoded: its year in UTC must be in [0,9999]", t.name, t.in))
+				return nil, bad(t.name, fmt.Sprintf("%s cannot be encoded: its year in UTC must be in [0,9999]", t.in))
 			}
 		}
 		out[i] = n
@@ -198,9 +206,14 @@ func encodeEvents(field string, events []pgevents.NewEvent) ([]newEvent, error) 
 }
 
 // encodeJSON returns raw in jsonb's text form; nil (or empty) is JSON null.
+// It refuses what pgstore refuses before sending (internal/pgjson, the same
+// check and reason), then what jsonb.Normalize cannot represent.
 func encodeJSON(raw json.RawMessage) ([]byte, error) {
 	if len(raw) == 0 {
 		return []byte("null"), nil
+	}
+	if err := pgjson.Validate(raw); err != nil {
+		return nil, err
 	}
 	return jsonb.Normalize(raw)
 }
@@ -212,6 +225,9 @@ func encodeCondition(field string, c pgevents.Condition) (pgevents.Condition, er
 		return c, nil
 	}
 	b, err := json.Marshal(c)
+	if err == nil {
+		err = pgjson.Validate(b) // what pgstore refuses before sending
+	}
 	if err != nil {
 		return pgevents.Condition{}, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: field, Reason: err.Error()}
 	}

@@ -155,7 +155,7 @@ func TestStore_JSON(t *testing.T) {
 		for _, bad := range []string{`"\u0000"`, `"\ud800"`, "\"\xff\"", `1e200000`, `{"a":1,}`, ` `} {
 			_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: "c", Stream: "s",
 				Events: []pgevents.NewEvent{{Name: "A"}, {Name: "B", Metadata: json.RawMessage(bad)}}})
-			requireInvalid(t, err, pgevents.CodeInvalidEvents, "events[1]")
+			requireInvalid(t, err, pgevents.CodeInvalidEvents, "events[1].metadata")
 		}
 	})
 }
@@ -166,7 +166,7 @@ func TestStore_Timestamps(t *testing.T) {
 	s := memstore.New(nil)
 	_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: "c", Stream: "s",
 		Events: []pgevents.NewEvent{{Name: "A", OccurredAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}})
-	requireInvalid(t, err, pgevents.CodeInvalidEvents, "events[0]")
+	requireInvalid(t, err, pgevents.CodeInvalidEvents, "events[0].occurred_at")
 	_, err = s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: "c", Stream: "s",
 		Events: []pgevents.NewEvent{{Name: "A", ObservedAt: time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC)}}})
 	requireInvalid(t, err, pgevents.CodeInvalidEvents, "events[0].observed_at")

@@ -47,8 +47,12 @@ func (s *Store) ReadStream(ctx context.Context, params *pgevents.ReadStreamParam
 // are not. A nil params reads the log from the start. ctx is checked before
 // the call.
 //
-// Errors: a *pgevents.InvalidInputError (ErrInvalidInput) for a bad limit or
-// an invalid category, checked in that order.
+// Errors: a *pgevents.InvalidInputError (ErrInvalidInput) for a bad limit,
+// an invalid category, or a cursor with a negative sequence number
+// (CodeInvalidReadArgument, field "after_sequence_number") or a transaction
+// id never given out yet ("after_transaction_id", a cursor from the future:
+// reading after it would skip every event until the ids caught up), checked
+// in that order, as pgevents.read_category and read_log do.
 func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
 	if params == nil {
 		params = &pgevents.ReadEventsParams{}
@@ -62,9 +66,17 @@ func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParam
 			return nil, err
 		}
 	}
+	if params.After.SequenceNumber < 0 {
+		return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidReadArgument, Field: "after_sequence_number",
+			Reason: fmt.Sprintf("must be at least 0 (got %d)", params.After.SequenceNumber)}
+	}
 	var out []pgevents.Event
 	err = s.read(ctx, "read events", func(visible int) error {
 		m := s.mem
+		if params.After.TransactionID > m.lastTx {
+			return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidReadArgument, Field: "after_transaction_id",
+				Reason: fmt.Sprintf("is beyond the transaction ids assigned so far (got %d): not a cursor a read returned", params.After.TransactionID)}
+		}
 		if params.Category == "" {
 			from := m.afterInLog(visible, params.After)
 			out = m.collectLog(from, visible, limit)

@@ -202,7 +202,7 @@ func (q *Queries) LatestEvent(ctx context.Context, db DBTX, arg *LatestEventPara
 const readCategory = `-- name: ReadCategory :many
 SELECT sequence_number, transaction_id, id, category, stream, position, name, payload, metadata, occurred_at, observed_at FROM pgevents.read_category(
   p_category => $1,
-  p_after_transaction_id => $2,
+  p_after_transaction_id => $2::xid8,
   p_after_sequence_number => $3,
   p_limit => $4
 )
@@ -217,7 +217,8 @@ type ReadCategoryParams struct {
 
 // ReadCategory calls pgevents.read_category: a category's events after the
 // cursor (AfterTransactionID, AfterSequenceNumber), in resumable order, below
-// the snapshot fence.
+// the snapshot fence. The cast picks the xid8 version (not the text overload
+// for literals), also under the simple protocol.
 func (q *Queries) ReadCategory(ctx context.Context, db DBTX, arg *ReadCategoryParams) ([]*Event, error) {
 	rows, err := db.Query(ctx, readCategory,
 		arg.Category,
@@ -257,7 +258,7 @@ func (q *Queries) ReadCategory(ctx context.Context, db DBTX, arg *ReadCategoryPa
 
 const readLog = `-- name: ReadLog :many
 SELECT sequence_number, transaction_id, id, category, stream, position, name, payload, metadata, occurred_at, observed_at FROM pgevents.read_log(
-  p_after_transaction_id => $1,
+  p_after_transaction_id => $1::xid8,
   p_after_sequence_number => $2,
   p_limit => $3
 )
@@ -271,7 +272,8 @@ type ReadLogParams struct {
 
 // ReadLog calls pgevents.read_log: the log's events after the cursor
 // (AfterTransactionID, AfterSequenceNumber), in resumable order, below the
-// snapshot fence.
+// snapshot fence. The cast picks the xid8 version (not the text overload for
+// literals), also under the simple protocol.
 func (q *Queries) ReadLog(ctx context.Context, db DBTX, arg *ReadLogParams) ([]*Event, error) {
 	rows, err := db.Query(ctx, readLog, arg.AfterTransactionID, arg.AfterSequenceNumber, arg.Limit)
 	if err != nil {

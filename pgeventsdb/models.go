@@ -29,8 +29,8 @@ type Event struct {
 	// Position in the stream: 0-based and gapless.
 	Position int64
 	Name     string
-	Payload  json.RawMessage
-	Metadata json.RawMessage
+	Payload  []byte
+	Metadata []byte
 	// Domain time: when it happened. Defaults to observed_at.
 	OccurredAt time.Time
 	// Recording time: the server clock at append, unless an import overrides it.
@@ -51,9 +51,9 @@ type Projection struct {
 	// The projection's id within its name; the final tie-breaker of every search (ascending, byte order).
 	ID string
 	// What was projected, as an identifier JSON ({"type":"log"|"category"|"stream",...}). The first save's source is kept.
-	Source   json.RawMessage
-	State    json.RawMessage
-	Metadata json.RawMessage
+	Source   []byte
+	State    []byte
+	Metadata []byte
 	// When the projection was first saved.
 	CreatedAt time.Time
 	// When the projection was last saved.

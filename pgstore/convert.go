@@ -2,12 +2,15 @@ package pgstore
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
-
-	"github.com/google/uuid"
+	"unicode/utf8"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/pgjson"
 	"github.com/pgevents/pgevents/pgeventsdb"
 )
 
@@ -15,15 +18,23 @@ import (
 // rule of the SQL API (names, conditions, scopes are validated in SQL); it
 // only fills in what the Go contract defines as defaults (generated ids, the
 // default limit and scope), encodes JSON, and refuses what PostgreSQL cannot
-// even receive (a NUL byte in text).
+// even receive, with the typed error of the field memstore gives too: a NUL
+// byte or invalid UTF-8 in text, and JSON that jsonb's input refuses
+// (internal/pgjson: \u0000, lone surrogates, numbers beyond numeric's range,
+// which PostgreSQL would report as a bare 22P05, 22P02 or 22003 about the
+// whole argument).
 
-// checkText refuses a NUL byte in a text argument: PostgreSQL text cannot
-// hold one (the extended protocol fails with 22021, and the simple protocol
-// cannot even send the statement), so pgevents' SQL never sees it.
+// checkText refuses a NUL byte or invalid UTF-8 in a text argument:
+// PostgreSQL text cannot hold them (the extended protocol fails with 22021,
+// and the simple protocol cannot even send the statement), so pgevents' SQL
+// never sees them.
 func checkText(code, field, s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return &pgevents.InvalidInputError{Code: code, Field: field,
 			Reason: "must not contain NUL bytes (PostgreSQL text cannot hold them)"}
+	}
+	if !utf8.ValidString(s) {
+		return &pgevents.InvalidInputError{Code: code, Field: field, Reason: "must be valid UTF-8"}
 	}
 	return nil
 }
@@ -46,7 +57,11 @@ func appendParamsToInternal(params *pgevents.AppendParams) (*pgeventsdb.AppendEv
 	if err := checkText(pgevents.CodeInvalidScope, "scope", string(params.Scope)); err != nil {
 		return nil, err
 	}
-	events, err := eventsToJSON("events", params.Events)
+	withIDs, err := params.EventsWithIDs()
+	if err != nil {
+		return nil, err
+	}
+	events, err := eventsToJSON("events", withIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -56,12 +71,6 @@ func appendParamsToInternal(params *pgevents.AppendParams) (*pgeventsdb.AppendEv
 	}
 	return &pgeventsdb.AppendEventsParams{Category: params.Category, Stream: params.Stream, Events: events,
 		Condition: condition, Scope: string(params.Scope.OrDefault())}, nil
-}
-
-// streamAppendJSON is the JSON form of one stream of append_streams.
-type streamAppendJSON struct {
-	Condition json.RawMessage `json:"condition,omitempty"`
-	Events    json.RawMessage `json:"events"`
 }
 
 func appendStreamsParamsToInternal(params *pgevents.AppendStreamsParams) (*pgeventsdb.AppendStreamsParams, error) {
@@ -74,34 +83,52 @@ func appendStreamsParamsToInternal(params *pgevents.AppendStreamsParams) (*pgeve
 	if err := checkText(pgevents.CodeInvalidScope, "scope", string(params.Scope)); err != nil {
 		return nil, err
 	}
-	streams := make(map[string]streamAppendJSON, len(params.Streams))
-	for name, sa := range params.Streams {
+	withIDs, err := params.EventsWithIDs()
+	if err != nil {
+		return nil, err
+	}
+	// The JSON object stream -> {"events": [...], "condition": ...}, built
+	// by hand (encoding/json would parse every payload again, and refuse
+	// those nested beyond its 10,000 levels). Streams in byte order, as
+	// memstore checks them.
+	names := slices.Sorted(maps.Keys(params.Streams))
+	b := []byte{'{'}
+	for i, name := range names {
 		field := fmt.Sprintf("streams[%s]", quote(name))
 		if err := checkText(pgevents.CodeInvalidName, field, name); err != nil {
 			return nil, err
 		}
-		events, err := eventsToJSON(field+".events", sa.Events)
+		events, err := eventsToJSON(field+".events", withIDs[name])
 		if err != nil {
 			return nil, err
 		}
-		condition, err := conditionToJSON(field+".condition", sa.Condition)
+		condition, err := conditionToJSON(field+".condition", params.Streams[name].Condition)
 		if err != nil {
 			return nil, err
 		}
-		streams[name] = streamAppendJSON{Condition: condition, Events: events}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, quote(name)...)
+		b = append(b, `:{"events":`...)
+		b = append(b, events...)
+		if condition != nil {
+			b = append(b, `,"condition":`...)
+			b = append(b, condition...)
+		}
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(streams)
-	if err != nil {
-		return nil, fmt.Errorf("pgevents: append streams: encode streams: %w", err)
-	}
+	b = append(b, '}')
 	return &pgeventsdb.AppendStreamsParams{Category: params.Category, Streams: b,
 		Scope: string(params.Scope.OrDefault())}, nil
 }
 
-// eventsToJSON encodes events as the JSON array the SQL API takes, giving
-// every event without an id a UUIDv7 (in the copy; events is not modified).
-// One buffer, one pass over each payload (NewEvent.AppendJSON): this runs on
-// every append.
+// eventsToJSON encodes events (their ids already given, see
+// AppendParams.EventsWithIDs) as the JSON array the SQL API takes. One
+// buffer, one pass over each payload (NewEvent.AppendJSON, which also checks
+// it as jsonb's input would): this runs on every append. An invalid event is
+// reported on its field, e.g. events[2].payload (CodeInvalidEvents) or
+// events[0].name (CodeInvalidName: not UTF-8).
 func eventsToJSON(field string, events []pgevents.NewEvent) (json.RawMessage, error) {
 	size := 2
 	for _, e := range events {
@@ -110,18 +137,16 @@ func eventsToJSON(field string, events []pgevents.NewEvent) (json.RawMessage, er
 	b := make([]byte, 0, size)
 	b = append(b, '[')
 	for i, e := range events {
-		if e.ID == uuid.Nil {
-			id, err := uuid.NewV7()
-			if err != nil {
-				return nil, fmt.Errorf("pgevents: generate event id: %w", err)
-			}
-			e.ID = id
-		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
 		if b, err = e.AppendJSON(b); err != nil {
+			var ie *pgevents.InvalidInputError
+			if errors.As(err, &ie) {
+				return nil, &pgevents.InvalidInputError{Code: ie.Code,
+					Field: fmt.Sprintf("%s[%d].%s", field, i, ie.Field), Reason: ie.Reason}
+			}
 			return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents,
 				Field: fmt.Sprintf("%s[%d]", field, i), Reason: err.Error()}
 		}
@@ -129,12 +154,17 @@ func eventsToJSON(field string, events []pgevents.NewEvent) (json.RawMessage, er
 	return append(b, ']'), nil
 }
 
-// conditionToJSON encodes a condition; the zero condition is SQL NULL.
+// conditionToJSON encodes a condition; the zero condition is SQL NULL. A
+// custom condition's parameters may hold JSON that jsonb refuses (a
+// json.RawMessage or json.Number): refused here, as memstore does.
 func conditionToJSON(field string, c pgevents.Condition) (json.RawMessage, error) {
 	if c.Type == "" {
 		return nil, nil
 	}
 	b, err := json.Marshal(c)
+	if err == nil {
+		err = pgjson.Validate(b)
+	}
 	if err != nil {
 		return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: field, Reason: err.Error()}
 	}

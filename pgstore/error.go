@@ -37,15 +37,23 @@ func interpretError(op string, err error) error {
 		(code == "23505" && (pgErr.ConstraintName == "events_stream_position_key" || pgErr.ConstraintName == "events_id_key")):
 		return &pgevents.RetryableError{Code: code, Err: err}
 	case code == "22021":
-		// A NUL byte in a text argument: PostgreSQL rejects it before any
-		// pgevents function runs. The text arguments are names.
+		// A NUL byte or invalid UTF-8 in a text argument: PostgreSQL rejects
+		// it before any pgevents function runs. The text arguments are names
+		// (pgstore checks its own before sending; this is the fallback).
 		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidName, Field: "name",
-			Reason: "must not contain NUL bytes (" + pgErr.Message + ")"}
+			Reason: "must be UTF-8 without NUL bytes (" + pgErr.Message + ")"}
 	case code == "22P05":
 		// \u0000 in a JSON argument, which jsonb cannot store. Event
-		// payloads and metadata are where it can appear.
+		// payloads and metadata are where it can appear (pgstore checks
+		// them before sending; this is the fallback).
 		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: "events",
 			Reason: "JSON must not contain \\u0000 (" + pgErr.Message + ")"}
+	case code == "22P02" && pgErr.Message == "invalid input syntax for type json" && strings.HasPrefix(op, "append"):
+		// JSON that jsonb's input refuses (a lone surrogate escape) in the
+		// events argument: pgstore checks events before sending
+		// (internal/pgjson); this is the fallback.
+		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: "events",
+			Reason: "is not JSON that jsonb accepts (" + pgErr.Message + ": " + pgErr.Detail + ")"}
 	case code >= "PE001" && code <= "PE005":
 		return conditionError(pgErr)
 	case code == codeAmbiguousProjection:

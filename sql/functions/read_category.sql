@@ -13,8 +13,11 @@
 -- order (append refuses transaction id inversions with 40001).
 -- Cost: the fence is cluster-wide; a long or idle-in-transaction session
 -- anywhere delays (never loses) events; see pgevents.fence_lag.
--- Raises PE101 for an invalid name, PE106 for a bad limit.
--- Locks: none. STABLE: reads only.
+-- A cursor literal ('812') resolves to the text overload
+-- (read_category_text.sql), which parses it strictly; this version takes xid8.
+-- Raises PE101 for an invalid name, PE106 for a bad limit, a negative
+-- sequence number or a transaction id not assigned yet
+-- (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_category(
   p_category text,
   p_after_transaction_id xid8 DEFAULT '0',
@@ -31,6 +34,7 @@ DECLARE
   _limit integer := pgevents.check_limit(p_limit);
 BEGIN
   PERFORM pgevents.check_name('category', p_category);
+  PERFORM pgevents.check_cursor(p_after_transaction_id, p_after_sequence_number);
   RETURN QUERY
     SELECT * FROM pgevents.events e
      WHERE e.category = p_category

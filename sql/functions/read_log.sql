@@ -6,7 +6,10 @@
 -- sequence_number), only from transactions below the fence
 -- pg_snapshot_xmin(pg_current_snapshot()); same guarantee and cost as
 -- pgevents.read_category.
--- Raises PE106 for a bad limit. Locks: none. STABLE: reads only.
+-- A cursor literal ('812') resolves to the text overload
+-- (read_log_text.sql), which parses it strictly; this version takes xid8.
+-- Raises PE106 for a bad limit, a negative sequence number or a transaction
+-- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(
   p_after_transaction_id xid8 DEFAULT '0',
   p_after_sequence_number bigint DEFAULT 0,
@@ -21,6 +24,7 @@ AS $$
 DECLARE
   _limit integer := pgevents.check_limit(p_limit);
 BEGIN
+  PERFORM pgevents.check_cursor(p_after_transaction_id, p_after_sequence_number);
   RETURN QUERY
     SELECT * FROM pgevents.events e
      WHERE (e.transaction_id, e.sequence_number) > (COALESCE(p_after_transaction_id, '0'::xid8),

@@ -29,6 +29,12 @@ GRANT EXECUTE ON FUNCTION
   pgevents.parse_timestamp(text, jsonb)
 TO pgevents_reader, pgevents_writer;
 
+-- The text-cursor overloads of the resumable reads (strict cursor parsing).
+GRANT EXECUTE ON FUNCTION
+  pgevents.read_category(text, text, bigint, integer),
+  pgevents.read_log(text, bigint, integer)
+TO pgevents_reader, pgevents_writer;
+
 GRANT EXECUTE ON FUNCTION
   pgevents.append(text, text, jsonb, jsonb, text),
   pgevents.append_streams(text, jsonb, text)

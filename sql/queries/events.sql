@@ -33,10 +33,11 @@ SELECT * FROM pgevents.read_stream(
 -- name: ReadCategory :many
 -- ReadCategory calls pgevents.read_category: a category's events after the
 -- cursor (AfterTransactionID, AfterSequenceNumber), in resumable order, below
--- the snapshot fence.
+-- the snapshot fence. The cast picks the xid8 version (not the text overload
+-- for literals), also under the simple protocol.
 SELECT * FROM pgevents.read_category(
   p_category => @category,
-  p_after_transaction_id => @after_transaction_id,
+  p_after_transaction_id => @after_transaction_id::xid8,
   p_after_sequence_number => @after_sequence_number,
   p_limit => sqlc.arg('limit')
 );
@@ -44,9 +45,10 @@ SELECT * FROM pgevents.read_category(
 -- name: ReadLog :many
 -- ReadLog calls pgevents.read_log: the log's events after the cursor
 -- (AfterTransactionID, AfterSequenceNumber), in resumable order, below the
--- snapshot fence.
+-- snapshot fence. The cast picks the xid8 version (not the text overload for
+-- literals), also under the simple protocol.
 SELECT * FROM pgevents.read_log(
-  p_after_transaction_id => @after_transaction_id,
+  p_after_transaction_id => @after_transaction_id::xid8,
   p_after_sequence_number => @after_sequence_number,
   p_limit => sqlc.arg('limit')
 );

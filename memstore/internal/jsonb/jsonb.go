@@ -473,7 +473,7 @@ func (p *parser) number() (value, error) {
 			return value{}, p.errorf("invalid number %q", p.s[start:p.pos])
 		}
 		n, err := strconv.Atoi(e)
-		if err != nil || n > 1_000_000 {
+		if err != nil || n >= 1<<30-1 { // numeric_in: |exponent| >= INT_MAX/2 overflows
 			return value{}, p.errorf("number %q is out of range", p.s[start:p.pos])
 		}
 		exp = sign * n

@@ -1,0 +1,35 @@
+-- pgevents.read_category (text cursor): pgevents.read_category with the cursor's transaction id as text, parsed strictly.
+--
+-- The overload a literal cursor resolves to: read_category('account', '812',
+-- 4711) passes an unknown-typed literal, which PostgreSQL resolves to this
+-- text version, never to xid8's lax input (where 'not-a-cursor' read as 0
+-- and '-1' as 2^64-1). An xid8 argument calls the xid8 version directly;
+-- read_category('account') with no cursor too.
+-- Parameters: p_category; p_after_transaction_id (digits, see
+-- pgevents.parse_transaction_id; NULL = the start), p_after_sequence_number
+-- (default 0), p_limit (default 1000, -1 = all).
+-- Returns what pgevents.read_category(text, xid8, bigint, integer) returns.
+-- Raises PE101 for an invalid category; PE106 for a malformed transaction id,
+-- a transaction id not assigned yet, a negative sequence number or a bad
+-- limit. Locks: none. STABLE.
+CREATE OR REPLACE FUNCTION pgevents.read_category(
+  p_category text,
+  p_after_transaction_id text,
+  p_after_sequence_number bigint DEFAULT 0,
+  p_limit integer DEFAULT 1000
+)
+  RETURNS SETOF pgevents.events
+  LANGUAGE plpgsql
+  STABLE
+  SECURITY DEFINER
+  SET search_path = pgevents, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY SELECT * FROM pgevents.read_category(p_category,
+                                                     pgevents.parse_transaction_id(p_after_transaction_id),
+                                                     p_after_sequence_number, p_limit);
+END;
+$$;
+
+COMMENT ON FUNCTION pgevents.read_category(text, text, bigint, integer) IS
+  'Resumable category read with the cursor transaction id as text (what a literal resolves to), parsed strictly; see read_category(text, xid8, bigint, integer). No locks. SQLSTATEs: PE101, PE106.';
