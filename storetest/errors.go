@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,10 @@ import (
 // *pgevents.InvalidInputError carrying its code and field, before anything
 // is written; and event id reuse other than an exact retry.
 func errorCases() []eventCase {
+	return slices.Concat(basicErrorCases(), hardeningErrorCases())
+}
+
+func basicErrorCases() []eventCase {
 	appendErr := func(t *testing.T, s pgevents.Store, p pgevents.AppendParams) error {
 		t.Helper()
 		if p.Events == nil {
@@ -236,6 +242,186 @@ func errorCases() []eventCase {
 				_, err := s.LatestEvent(t.Context(), &pgevents.LatestEventParams{Source: tc.src})
 				requireInvalidInput(t, err, pgevents.CodeInvalidName, tc.field)
 			}
+		}},
+	}
+}
+
+// hardeningErrorCases are the bad inputs of issue 8 (items 10, 15, 20) that
+// the adapters used to treat differently, or not at all.
+func hardeningErrorCases() []eventCase {
+	appendErr := func(t *testing.T, s pgevents.Store, p *pgevents.AppendParams) error {
+		t.Helper()
+		res, err := s.AppendEvents(t.Context(), p)
+		require.Nil(t, res)
+		return err
+	}
+	// JSON that encoding/json accepts but PostgreSQL's jsonb refuses.
+	jsonbRefuses := map[string]string{
+		"NUL escape":                   `{"a":"\u0000"}`,
+		"lone high surrogate":          `"\ud800"`,
+		"lone low surrogate":           `["\udc00"]`,
+		"unpaired high surrogate":      `"\ud800\u0041"`,
+		"number beyond numeric":        `1e999999`,
+		"number below numeric's scale": `[1e-20000]`,
+		"invalid UTF-8":                "\"\xff\"",
+		"overlong UTF-8":               "\"\xc0\xaf\"",
+	}
+	const notUTF8 = "bad\xffname"
+	return []eventCase{
+		{"AppendEvents", "JSONThatJSONBRefusesIsInvalidEventsOnItsField", func(t *testing.T, s pgevents.Store) {
+			for _, bad := range jsonbRefuses {
+				err := appendErr(t, s, &pgevents.AppendParams{Category: "account", Stream: "a1",
+					Events: []pgevents.NewEvent{{Name: "A"}, {Name: "B", Payload: json.RawMessage(bad)}}})
+				requireInvalidInput(t, err, pgevents.CodeInvalidEvents, "events[1].payload")
+				err = appendErr(t, s, &pgevents.AppendParams{Category: "account", Stream: "a1",
+					Events: []pgevents.NewEvent{{Name: "A", Payload: json.RawMessage(`1`), Metadata: json.RawMessage(bad)}}})
+				requireInvalidInput(t, err, pgevents.CodeInvalidEvents, "events[0].metadata")
+			}
+			requireLogEmpty(t, s)
+		}},
+		{"AppendEvents", "JSONAtNumericsLimitsIsStored", func(t *testing.T, s pgevents.Store) {
+			for _, ok := range []string{`1e131071`, `1e-16383`, `0e999999999`, `"\ud83d\ude00"`, `"\u0001"`} {
+				got := mustAppend(t, s, "account", "a1", pgevents.Condition{}, pgevents.NewEvent{Name: "A", Payload: json.RawMessage(ok)})
+				require.NotEmpty(t, got[0].Payload, ok)
+			}
+		}},
+		{"AppendEvents", "EventNameThatIsNotUTF8IsInvalidName", func(t *testing.T, s pgevents.Store) {
+			err := appendErr(t, s, &pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A"}, {Name: notUTF8}}})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "events[1].name")
+			requireLogEmpty(t, s)
+		}},
+		{"AppendEvents", "NamesThatAreNotUTF8AreInvalidName", func(t *testing.T, s pgevents.Store) {
+			err := appendErr(t, s, &pgevents.AppendParams{Category: notUTF8, Stream: "a1", Events: newEvents("A")})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "category")
+			err = appendErr(t, s, &pgevents.AppendParams{Category: "account", Stream: notUTF8, Events: newEvents("A")})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "stream")
+			requireLogEmpty(t, s)
+		}},
+		{"AppendEvents", "ConditionParamsThatJSONBRefusesAreInvalidCondition", func(t *testing.T, s pgevents.Store) {
+			for _, bad := range []string{`"\ud800"`, `1e999999`, `"\u0000"`} {
+				err := appendErr(t, s, &pgevents.AppendParams{Category: "account", Stream: "a1", Events: newEvents("A"),
+					Condition: pgevents.Custom(PositionBelowType, map[string]any{"max": json.RawMessage(bad)})})
+				requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition")
+			}
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "JSONThatJSONBRefusesIsInvalidEventsOnItsField", func(t *testing.T, s pgevents.Store) {
+			for _, bad := range jsonbRefuses {
+				res, err := s.AppendStreams(t.Context(), &pgevents.AppendStreamsParams{Category: "account",
+					Streams: map[string]pgevents.StreamAppend{
+						"a": {Events: newEvents("A")},
+						"b": {Events: []pgevents.NewEvent{{Name: "B", Payload: json.RawMessage(bad)}}},
+					}})
+				require.Nil(t, res)
+				requireInvalidInput(t, err, pgevents.CodeInvalidEvents, `streams["b"].events[0].payload`)
+			}
+			res, err := s.AppendStreams(t.Context(), &pgevents.AppendStreamsParams{Category: "account",
+				Streams: map[string]pgevents.StreamAppend{"a": {Events: []pgevents.NewEvent{{Name: notUTF8}}}}})
+			require.Nil(t, res)
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, `streams["a"].events[0].name`)
+			requireLogEmpty(t, s)
+		}},
+		{"ReadStream", "NamesThatAreNotUTF8AreInvalidName", func(t *testing.T, s pgevents.Store) {
+			_, err := s.ReadStream(t.Context(), &pgevents.ReadStreamParams{Category: notUTF8, Stream: "a1"})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "category")
+			_, err = s.ReadStream(t.Context(), &pgevents.ReadStreamParams{Category: "account", Stream: notUTF8})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "stream")
+		}},
+		{"ReadEvents", "CategoryThatIsNotUTF8IsInvalidName", func(t *testing.T, s pgevents.Store) {
+			_, err := s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: notUTF8})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "category")
+		}},
+		{"LatestEvent", "NamesThatAreNotUTF8AreInvalidName", func(t *testing.T, s pgevents.Store) {
+			_, err := s.LatestEvent(t.Context(), &pgevents.LatestEventParams{Source: pgevents.CategoryID(notUTF8)})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "category")
+			_, err = s.LatestEvent(t.Context(), &pgevents.LatestEventParams{Source: pgevents.StreamID("account", notUTF8)})
+			requireInvalidInput(t, err, pgevents.CodeInvalidName, "stream")
+		}},
+		{"ReadEvents", "CursorFromTheFutureIsInvalidReadArgument", func(t *testing.T, s pgevents.Store) {
+			stored := mustAppend(t, s, "account", "a1", pgevents.Condition{}, newEvents("A", "B")...)
+			readAllEventually(t, s, "account", 2)
+			for _, category := range []string{"", "account"} {
+				for _, tx := range []uint64{math.MaxUint64, 1 << 62, stored[0].TransactionID + 1<<40} {
+					got, err := s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: category,
+						After: pgevents.Cursor{TransactionID: tx}})
+					requireInvalidInput(t, err, pgevents.CodeInvalidReadArgument, "after_transaction_id")
+					require.Nil(t, got)
+				}
+				_, err := s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: category,
+					After: pgevents.Cursor{TransactionID: stored[0].TransactionID, SequenceNumber: -1}})
+				requireInvalidInput(t, err, pgevents.CodeInvalidReadArgument, "after_sequence_number")
+				// Real cursors, and the start, still read.
+				got, err := s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: category, After: stored[0].Cursor()})
+				require.NoError(t, err)
+				requireSameEvents(t, stored[1:], got)
+				got, err = s.ReadEvents(t.Context(), &pgevents.ReadEventsParams{Category: category, After: stored[1].Cursor()})
+				require.NoError(t, err)
+				require.Empty(t, got)
+			}
+			// A scan from such a cursor yields the error instead of waiting forever.
+			var scanErr error
+			for _, err := range pgevents.NewClient(s).Log().Scan(t.Context(), &pgevents.ScanOpts{After: pgevents.Cursor{TransactionID: math.MaxUint64}}) {
+				scanErr = err
+			}
+			requireInvalidInput(t, scanErr, pgevents.CodeInvalidReadArgument, "after_transaction_id")
+		}},
+		{"AppendEvents", "RetryOfTheSameParamsIsIdempotent", func(t *testing.T, s pgevents.Store) {
+			p := &pgevents.AppendParams{Category: "account", Stream: "a1", Events: newEvents("A", "B")}
+			p.Events[1].ID = uuid.New() // one event brings its own id
+			first, err := s.AppendEvents(t.Context(), p)
+			require.NoError(t, err)
+			// The caller lost the answer (a dropped connection) and retries.
+			again, err := s.AppendEvents(t.Context(), p)
+			require.NoError(t, err)
+			requireSameEvents(t, first.Events, again.Events)
+			requireSameEvents(t, first.Events, readWholeStream(t, s, "account", "a1"))
+			require.Equal(t, uuid.Nil, p.Events[0].ID, "the caller's events are not modified")
+			// An id generated for p is reused under a condition that no longer holds.
+			p2 := &pgevents.AppendParams{Category: "account", Stream: "a2", Condition: pgevents.StreamIsEmpty(), Events: newEvents("C")}
+			first, err = s.AppendEvents(t.Context(), p2)
+			require.NoError(t, err)
+			again, err = s.AppendEvents(t.Context(), p2)
+			require.NoError(t, err)
+			requireSameEvents(t, first.Events, again.Events)
+		}},
+		{"AppendEvents", "NewParamsWithTheSameEventsAppendAgain", func(t *testing.T, s pgevents.Store) {
+			// The ids belong to the *AppendParams, not to the events: the same
+			// events in new params are a new append (never silently dropped).
+			events := newEvents("Tick")
+			for range 2 {
+				mustAppend(t, s, "clock", "c1", pgevents.Condition{}, events...)
+			}
+			p := &pgevents.AppendParams{Category: "clock", Stream: "c1", Events: events}
+			_, err := s.AppendEvents(t.Context(), p)
+			require.NoError(t, err)
+			p.Events = newEvents("Tock") // new events in the same params: a new append
+			_, err = s.AppendEvents(t.Context(), p)
+			require.NoError(t, err)
+			require.Equal(t, []string{"Tick", "Tick", "Tick", "Tock"}, eventNames(readWholeStream(t, s, "clock", "c1")))
+		}},
+		{"AppendStreams", "RetryOfTheSameParamsIsIdempotent", func(t *testing.T, s pgevents.Store) {
+			p := &pgevents.AppendStreamsParams{Category: "account", Streams: map[string]pgevents.StreamAppend{
+				"a1": {Events: newEvents("A", "B")}, "a2": {Condition: pgevents.StreamIsEmpty(), Events: newEvents("C")},
+			}}
+			first, err := s.AppendStreams(t.Context(), p)
+			require.NoError(t, err)
+			again, err := s.AppendStreams(t.Context(), p)
+			require.NoError(t, err)
+			requireSameEvents(t, first.Events, again.Events)
+			require.Len(t, readWholeStream(t, s, "account", "a1"), 2)
+			require.Len(t, readWholeStream(t, s, "account", "a2"), 1)
+		}},
+		{"StreamAppend", "RetryWithIDsIsIdempotent", func(t *testing.T, s pgevents.Store) {
+			stream := pgevents.NewClient(s).Stream("account", "a1")
+			events, err := pgevents.WithIDs(newEvents("A", "B"))
+			require.NoError(t, err)
+			first, err := stream.Append(t.Context(), events, nil)
+			require.NoError(t, err)
+			again, err := stream.Append(t.Context(), events, nil)
+			require.NoError(t, err)
+			requireSameEvents(t, first, again)
+			require.Len(t, readWholeStream(t, s, "account", "a1"), 2)
 		}},
 	}
 }

@@ -130,6 +130,64 @@ func scanCases() []eventCase {
 			require.NoError(t, err)
 			require.Equal(t, []string{"A", "B"}, eventNames(got))
 		}},
+		{"Handles", "EmptyNamesAreInvalidNameNeverAWiderScope", func(t *testing.T, s pgevents.Store) {
+			// Issue 8, item 17: Category("") read the whole log and
+			// Stream(c, "") the whole category.
+			mustAppend(t, s, "account", "a1", none, newEvents("A", "B")...)
+			readAllEventually(t, s, "", 2)
+			client := pgevents.NewClient(s)
+			requireEmptyName := func(err error, field string) {
+				t.Helper()
+				requireInvalidInput(t, err, pgevents.CodeInvalidName, field)
+			}
+			firstErr := func(seq func(yield func(pgevents.Event, error) bool)) error {
+				for _, err := range seq {
+					if err != nil {
+						return err
+					}
+					require.FailNow(t, "an event was yielded before the error")
+				}
+				return nil
+			}
+			noCategory := client.Category("")
+			_, err := noCategory.Latest(t.Context())
+			requireEmptyName(err, "category")
+			got, err := noCategory.Read(t.Context(), pgevents.Cursor{}, -1)
+			requireEmptyName(err, "category")
+			require.Nil(t, got)
+			requireEmptyName(firstErr(noCategory.Scan(t.Context(), nil)), "category")
+			_, err = noCategory.Append(t.Context(), map[string]pgevents.StreamAppend{"a1": {Events: newEvents("X")}}, nil)
+			requireEmptyName(err, "category")
+
+			for _, tc := range []struct{ category, stream, field string }{{"account", "", "stream"}, {"", "a1", "category"}, {"", "", "category"}} {
+				stream := client.Stream(tc.category, tc.stream)
+				_, err = stream.Latest(t.Context())
+				requireEmptyName(err, tc.field)
+				pos, err := stream.Position(t.Context())
+				requireEmptyName(err, tc.field)
+				require.Nil(t, pos)
+				_, err = stream.Read(t.Context(), nil)
+				requireEmptyName(err, tc.field)
+				requireEmptyName(firstErr(stream.Events(t.Context(), nil)), tc.field)
+				_, err = stream.Append(t.Context(), newEvents("X"), nil)
+				requireEmptyName(err, tc.field)
+				_, err = client.Category(tc.category).Stream(tc.stream).Latest(t.Context())
+				requireEmptyName(err, tc.field)
+			}
+			require.Len(t, readWholeStream(t, s, "account", "a1"), 2, "nothing written")
+			// The log is named by its own handle.
+			latest, err := client.Log().Latest(t.Context())
+			require.NoError(t, err)
+			require.Equal(t, "B", latest.Name)
+		}},
+		{"CategoryAppend", "ConditionInOptsIsInvalidCondition", func(t *testing.T, s pgevents.Store) {
+			// Issue 8, item 18: it used to be ignored without a word.
+			_, err := pgevents.NewClient(s).Category("account").Append(t.Context(), map[string]pgevents.StreamAppend{
+				"a1": {Events: newEvents("A")},
+			}, &pgevents.AppendOpts{Condition: pgevents.StreamIsEmpty()})
+			requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition")
+			requireLogEmpty(t, s)
+		}},
 		{"RetryOnConditionFailed", "RetriesOnFreshStateAfterAConcurrentWrite", func(t *testing.T, s pgevents.Store) {
 			stream := pgevents.NewClient(s).Stream("account", "a1")
 			attempts := 0

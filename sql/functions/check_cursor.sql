@@ -12,7 +12,10 @@
 -- below it has been assigned) and costs one comparison. Only a cursor at or
 -- above it (possible in a REPEATABLE READ transaction whose snapshot predates
 -- the cursor's transaction) asks pg_xact_status, which refuses ids beyond the
--- cluster's next transaction id, in a subtransaction.
+-- cluster's next transaction id, in a subtransaction. pg_xact_status skips
+-- that check for ids whose low 32 bits are 0, 1 or 2 (special ids, never
+-- assigned after epoch 0, and never the next id): for those it is asked
+-- about the id just before, which is in the future exactly when they are.
 -- Locks: none. STABLE: reads the snapshot only.
 CREATE OR REPLACE FUNCTION pgevents.check_cursor(p_after_transaction_id xid8, p_after_sequence_number bigint)
   RETURNS void
@@ -20,6 +23,9 @@ CREATE OR REPLACE FUNCTION pgevents.check_cursor(p_after_transaction_id xid8, p_
   STABLE
   SET search_path = pgevents, pg_temp
 AS $$
+DECLARE
+  _probe xid8 := p_after_transaction_id;
+  _n numeric;
 BEGIN
   IF p_after_sequence_number < 0 THEN
     PERFORM pgevents.raise_invalid('PE106', 'after_sequence_number',
@@ -29,8 +35,12 @@ BEGIN
      OR p_after_transaction_id < pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) THEN
     RETURN;
   END IF;
+  _n := p_after_transaction_id::text::numeric;
+  IF _n % 4294967296 < 3 THEN
+    _probe := (_n - _n % 4294967296 - 1)::text::xid8;
+  END IF;
   BEGIN
-    PERFORM pg_catalog.pg_xact_status(p_after_transaction_id);
+    PERFORM pg_catalog.pg_xact_status(_probe);
   EXCEPTION WHEN invalid_parameter_value THEN -- "transaction ID ... is in the future"
     PERFORM pgevents.raise_invalid('PE106', 'after_transaction_id',
       pg_catalog.format('is beyond the transaction ids assigned so far (got %s): not a cursor a read returned', p_after_transaction_id));
