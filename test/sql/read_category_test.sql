@@ -11,6 +11,13 @@
 --     it started; once it commits, a reader resuming from its cursor gets
 --     them all, the older transaction's first, none skipped
 -- - Invalid category: PE101
+-- - Cursors (issue 8, item 10), as a LOGIN role that is only a member of
+--   pgevents_reader: a literal cursor resolves to the text overload, parsed
+--   strictly: 'not-a-cursor' (used to read from the start) and '-1' (used to
+--   skip everything) are PE106 on after_transaction_id, as are ids not
+--   assigned yet (xid8 or text); a negative sequence number is PE106 on
+--   after_sequence_number; a real cursor reads the same through both
+--   overloads; nothing is written
 -- - Plan: events_category_order_idx, no sort
 -- Committed data: the fixtures and the two-session scenario need committed
 -- events, so they run before the test transaction (this session holds no
@@ -47,7 +54,7 @@ SELECT (SELECT sequence_number FROM pgevents.read_stream('readCategoryTestFence'
      < (SELECT sequence_number FROM pgevents.read_stream('readCategoryTestFence', 'writer', 1)) AS e1_has_lower_sequence \gset
 
 BEGIN;
-SELECT plan(30);
+SELECT plan(39);
 
 SELECT has_function('pgevents', 'read_category', ARRAY['text', 'xid8', 'bigint', 'integer'], 'read_category(category, after_transaction_id, after_sequence_number, limit) exists');
 SELECT function_returns('pgevents', 'read_category', ARRAY['text', 'xid8', 'bigint', 'integer'], 'setof pgevents.events', 'read_category returns setof pgevents.events');
@@ -136,6 +143,32 @@ SELECT ok(:'e1_has_lower_sequence'::boolean, 'E1 has the lower sequence number: 
 SELECT throws_ok($$SELECT * FROM pgevents.read_category(NULL)$$, 'PE101', NULL, 'Category NULL: PE101');
 SELECT throws_ok($$SELECT * FROM pgevents.read_category('')$$, 'PE101', NULL, 'Category empty: PE101');
 SELECT throws_ok($$SELECT * FROM pgevents.read_category('readCategoryTest', '0', 0, -2)$$, 'PE106', NULL, 'Limit -2: PE106');
+
+-- Cursors (issue 8, item 10).
+SELECT has_function('pgevents', 'read_category', ARRAY['text', 'text', 'bigint', 'integer'], 'read_category(category, text cursor, ...) exists: what a literal resolves to');
+SELECT ok(has_function_privilege('pgevents_reader', 'pgevents.read_category(text,text,bigint,integer)', 'EXECUTE')
+      AND has_function_privilege('pgevents_writer', 'pgevents.read_category(text,text,bigint,integer)', 'EXECUTE')
+      AND NOT has_function_privilege('public', 'pgevents.read_category(text,text,bigint,integer)', 'EXECUTE'),
+  'read_category(text, text, ...): reader and writer may execute it, PUBLIC may not');
+SELECT count(*) AS events_before FROM pgevents.events \gset
+CREATE ROLE pgevents_test_category_cursor_reader LOGIN IN ROLE pgevents_reader;
+SET LOCAL ROLE pgevents_test_category_cursor_reader;
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.read_category('readCategoryTest', 'not-a-cursor')$$) @> '{"sqlstate": "PE106", "detail": {"field": "after_transaction_id"}}',
+  true, 'Reader: ''not-a-cursor'' is PE106 on after_transaction_id (it used to read from the start)');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.read_category('readCategoryTest', '-1', 0, 10)$$) @> '{"sqlstate": "PE106", "detail": {"field": "after_transaction_id"}}',
+  true, 'Reader: ''-1'' is PE106 on after_transaction_id (it used to skip everything)');
+SELECT throws_ok($$SELECT * FROM pgevents.read_category('readCategoryTest', '18446744073709551615'::xid8)$$, 'PE106', NULL,
+  'Reader: 2^64-1 as xid8 (not assigned yet): PE106');
+SELECT throws_ok($$SELECT * FROM pgevents.read_category('readCategoryTest', '4294967296')$$, 'PE106', NULL,
+  'Reader: 2^32 as text (epoch 1, not assigned yet): PE106');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.read_category('readCategoryTest', '0', -1)$$) -> 'detail' ->> 'field', 'after_sequence_number',
+  'Reader: a negative sequence number is PE106 on after_sequence_number');
+SELECT results_eq(
+  format($$SELECT sequence_number FROM pgevents.read_category('readCategoryTest', %L, %s)$$, :'cursor_xid', :cursor_seq),
+  format($$SELECT sequence_number FROM pgevents.read_category('readCategoryTest', %L::xid8, %s)$$, :'cursor_xid', :cursor_seq),
+  'Reader: a real cursor reads the same through the text and the xid8 overload');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM pgevents.events), :'events_before'::bigint, 'Nothing written by the refused reads');
 
 -- Plan check: read_category's query with the same WHERE/ORDER BY, as the
 -- generic plan PL/pgSQL settles on, over a table of a few thousand events.

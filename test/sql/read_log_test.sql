@@ -7,14 +7,38 @@
 --   session's open transaction holds back later commits, and after it commits
 --   a reader resuming from its cursor gets everything, nothing skipped
 -- - Limit below -1: PE106
+-- - Cursors (issue 8, item 10), as a LOGIN role that is only a member of
+--   pgevents_reader: a literal cursor resolves to the text overload, which
+--   parses strictly ('not-a-cursor' used to read from 0, '-1' to skip
+--   everything): PE106 field after_transaction_id; a transaction id not
+--   assigned yet (xid8 or text, including ids whose low 32 bits are 0..2,
+--   which pg_xact_status does not check): PE106; a negative sequence
+--   number: PE106 field after_sequence_number. Nothing is written. A real
+--   cursor reads the same through both overloads, and in a REPEATABLE READ
+--   transaction a cursor of a transaction newer than the snapshot is not
+--   refused (check_cursor's slow path)
 -- - Plan: events_log_order_idx, no sort
 -- Committed data: as in read_category_test.sql, set up before the test
--- transaction in categories "readLogTest*" and deleted at the end. The
+-- transaction in categories "readLogTest*" (and "readLogLater", before the
+-- start cursor) and deleted at the end. The
 -- reader starts from the cursor of the log's latest event before the fixtures.
 \ir helpers.psql
 SET session_replication_role = replica; -- (superuser) lets the cleanup DELETE past the immutability trigger
-DELETE FROM pgevents.events WHERE category LIKE 'readLogTest%';
+DELETE FROM pgevents.events WHERE category LIKE 'readLogTest%' OR category = 'readLogLater';
 RESET session_replication_role;
+
+-- A REPEATABLE READ reader whose snapshot predates a transaction that
+-- commits an event, reading after that event's cursor: not "from the future".
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM pgevents.read_log('0', 0, 1) \gset ignored_
+SELECT dblink_connect('later', pg_temp.dsn()) \gset ignored_
+SELECT xid AS later_xid, seq AS later_seq
+  FROM dblink('later', $$SELECT transaction_id::text, sequence_number FROM pgevents.append('readLogLater', 's', '[{"name": "L", "payload": 0}]')$$)
+    AS t(xid text, seq bigint) \gset
+SELECT dblink_disconnect('later') \gset ignored_
+SELECT (:'later_xid'::xid8 >= pg_snapshot_xmax(pg_current_snapshot()))::text AS later_beyond_snapshot \gset
+SELECT coalesce(pg_temp.error_of(format('SELECT * FROM pgevents.read_log(%L::xid8, %s)', :'later_xid', :later_seq))::text, 'none') AS rr_error \gset
+COMMIT;
 
 SELECT COALESCE((SELECT transaction_id FROM pgevents.latest_event()), '0') AS start_xid,
        COALESCE((SELECT sequence_number FROM pgevents.latest_event()), 0) AS start_seq \gset
@@ -36,7 +60,7 @@ SELECT coalesce(string_agg(r.name, ',' ORDER BY r.ordinality), '') AS after_comm
   FROM pgevents.read_log(:'cursor_xid', :cursor_seq) WITH ORDINALITY AS r \gset
 
 BEGIN;
-SELECT plan(19);
+SELECT plan(37);
 
 SELECT has_function('pgevents', 'read_log', ARRAY['xid8', 'bigint', 'integer'], 'read_log(after_transaction_id, after_sequence_number, limit) exists');
 SELECT function_returns('pgevents', 'read_log', ARRAY['xid8', 'bigint', 'integer'], 'setof pgevents.events', 'read_log returns setof pgevents.events');
@@ -73,6 +97,49 @@ SELECT is(:'after_commit'::text, 'E1,E2', 'Once it commits, resuming from the ol
 
 SELECT throws_ok($$SELECT * FROM pgevents.read_log('0', 0, -2)$$, 'PE106', NULL, 'Limit -2: PE106');
 
+-- Cursors (issue 8, item 10).
+SELECT has_function('pgevents', 'read_log', ARRAY['text', 'bigint', 'integer'], 'read_log(text cursor, ...) exists: what a literal resolves to');
+SELECT function_returns('pgevents', 'read_log', ARRAY['text', 'bigint', 'integer'], 'setof pgevents.events', 'read_log(text, ...) returns setof pgevents.events');
+SELECT volatility_is('pgevents', 'read_log', ARRAY['text', 'bigint', 'integer'], 'stable', 'read_log(text, ...) is STABLE');
+SELECT ok(has_function_privilege('pgevents_reader', 'pgevents.read_log(text,bigint,integer)', 'EXECUTE')
+      AND has_function_privilege('pgevents_writer', 'pgevents.read_log(text,bigint,integer)', 'EXECUTE')
+      AND NOT has_function_privilege('public', 'pgevents.read_log(text,bigint,integer)', 'EXECUTE'),
+  'read_log(text, ...): reader and writer may execute it, PUBLIC may not');
+SELECT ok(NOT has_function_privilege('pgevents_reader', 'pgevents.check_cursor(xid8,bigint)', 'EXECUTE')
+      AND NOT has_function_privilege('pgevents_reader', 'pgevents.parse_transaction_id(text)', 'EXECUTE'),
+  'check_cursor and parse_transaction_id are internal');
+SELECT is(:'later_beyond_snapshot'::text, 'true', 'Setup: the later transaction''s id is at or beyond the REPEATABLE READ snapshot''s xmax');
+SELECT is(:'rr_error'::text, 'none', 'REPEATABLE READ: a cursor of a transaction newer than the snapshot (assigned, committed) is not refused');
+
+SELECT count(*) AS events_before FROM pgevents.events \gset
+CREATE ROLE pgevents_test_cursor_reader LOGIN IN ROLE pgevents_reader;
+SET LOCAL ROLE pgevents_test_cursor_reader;
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.read_log('not-a-cursor')$$) -> 'detail',
+  '{"field": "after_transaction_id", "reason": "must be a transaction id: decimal digits, at most 18446744073709551615 (got ''not-a-cursor'')"}'::jsonb,
+  'Reader: ''not-a-cursor'' is PE106 on after_transaction_id (it used to read from the start)');
+SELECT throws_ok($$SELECT * FROM pgevents.read_log('not-a-cursor', 0, 10)$$, 'PE106', NULL, 'Reader: ''not-a-cursor'': PE106');
+SELECT throws_ok($$SELECT * FROM pgevents.read_log('-1')$$, 'PE106', NULL, 'Reader: ''-1'': PE106 (it used to skip everything)');
+SELECT is_empty(
+  $$SELECT c FROM unnest(ARRAY[' 1', '1 ', '', '+1', '1e3', '0x10', '12abc', '1.0', '18446744073709551616', '99999999999999999999999']) AS c
+     WHERE pg_temp.error_of(format('SELECT * FROM pgevents.read_log(%L)', c)) @> '{"sqlstate": "PE106", "detail": {"field": "after_transaction_id"}}' IS NOT TRUE$$,
+  'Reader: spaces, signs, exponents, hex, trailing text, 2^64 and beyond: each PE106 on after_transaction_id');
+SELECT is_empty(
+  $$SELECT c FROM unnest(ARRAY['18446744073709551615', '4611686018427387904', '9223372036854775808', '4294967296', '4294967297', '4294967298', '4294967299', '1099511627776000']) AS c
+     WHERE pg_temp.error_of(format('SELECT * FROM pgevents.read_log(%L::xid8)', c)) @> '{"sqlstate": "PE106", "detail": {"field": "after_transaction_id"}}' IS NOT TRUE
+        OR pg_temp.error_of(format('SELECT * FROM pgevents.read_log(%L)', c)) @> '{"sqlstate": "PE106", "detail": {"field": "after_transaction_id"}}' IS NOT TRUE$$,
+  'Reader: transaction ids not assigned yet (xid8 or text; low 32 bits 0..3 too): each PE106 on after_transaction_id');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.read_log('0', -1)$$) -> 'detail' ->> 'field', 'after_sequence_number',
+  'Reader: a negative sequence number is PE106 on after_sequence_number');
+SELECT throws_ok($$SELECT * FROM pgevents.read_log('0'::xid8, -5)$$, 'PE106', NULL, 'Reader: negative sequence number, xid8 version: PE106');
+SELECT results_eq(
+  format($$SELECT sequence_number FROM pgevents.read_log(%L, %s, -1)$$, :'start_xid', :start_seq),
+  format($$SELECT sequence_number FROM pgevents.read_log(%L::xid8, %s, -1)$$, :'start_xid', :start_seq),
+  'Reader: a real cursor reads the same through the text and the xid8 overload');
+SELECT lives_ok($$SELECT * FROM pgevents.read_log('00', 0, 1)$$, 'Reader: leading zeros are digits too');
+SELECT is((SELECT count(*) FROM pgevents.read_log(NULL::text, NULL, NULL)), (SELECT count(*) FROM pgevents.read_log(NULL::xid8, NULL, NULL)), 'Reader: NULL text cursor: the start');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM pgevents.events), :'events_before'::bigint, 'Nothing written by the refused reads');
+
 -- Plan check: read_log's query with the same WHERE/ORDER BY, as the generic
 -- plan PL/pgSQL settles on, over a table of a few thousand events.
 SELECT pg_temp.fill_for_plans() \gset ignored_
@@ -97,5 +164,5 @@ SELECT * FROM finish();
 ROLLBACK;
 
 SET session_replication_role = replica;
-DELETE FROM pgevents.events WHERE category LIKE 'readLogTest%';
+DELETE FROM pgevents.events WHERE category LIKE 'readLogTest%' OR category = 'readLogLater';
 RESET session_replication_role;
