@@ -88,7 +88,11 @@ type Store interface {
 	// resuming from the cursor of the last event returned never skips or
 	// repeats an event, whatever writers do concurrently. Events of
 	// transactions that may still be followed by earlier-sorting commits are
-	// held back until that is impossible (see the README on the fence).
+	// held back until that is impossible (see the README on the fence). A
+	// cursor no read can have returned (a negative sequence number, a
+	// transaction id not assigned yet) is refused with an *InvalidInputError
+	// (CodeInvalidReadArgument), never read as "nothing yet". Payloads are
+	// returned as stored, undecoded.
 	ReadEvents(ctx context.Context, params *ReadEventsParams) ([]Event, error)
 	// LatestEvent returns the latest event of a stream (by position), a
 	// category or the log (by resumable order, including events not yet

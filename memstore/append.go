@@ -21,8 +21,11 @@ import (
 // latest+1, latest+2, ... (0 for a new stream). It implements
 // pgevents.Store.AppendEvents with PostgreSQL's rules (pgevents.append):
 //
-//   - names are checked with pgevents.CheckName; a zero event ID gets a
-//     UUIDv7; a nil Payload or Metadata is JSON null;
+//   - names are checked with pgevents.CheckName; a zero event ID gets the
+//     UUIDv7 of params.EventsWithIDs (kept in params, so a retry of the same
+//     *AppendParams is idempotent); a nil Payload or Metadata is JSON null;
+//     JSON that jsonb refuses is refused as pgstore refuses it, on
+//     events[i].payload or events[i].metadata;
 //   - the whole condition is validated (even branches its evaluation would
 //     skip), then an idempotent retry (every event's id already stored in
 //     this stream with the same name, payload, metadata and, when given,

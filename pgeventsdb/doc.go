@@ -31,6 +31,15 @@
 // a nil Condition is SQL NULL (no condition). Pointer fields and arguments
 // are nullable: nil is SQL NULL.
 //
+// The JSON columns of rows (Event.Payload and Metadata, Projection.Source,
+// State and Metadata) are []byte, the bytes PostgreSQL sent, never parsed:
+// pgx would decode a json.RawMessage with json.Unmarshal, and one document
+// it cannot decode (nested beyond encoding/json's 10,000 levels) would fail
+// the whole call. A []byte converts to json.RawMessage without a copy.
+// ReadLog and ReadCategory pass the cursor as xid8, so they call the xid8
+// versions of read_log and read_category (not the text overloads that SQL
+// literals resolve to).
+//
 // # Errors
 //
 // Errors are pgx's: a failed call returns a *pgconn.PgError whose Code is one

@@ -24,7 +24,18 @@
 // a retryable conflict (pgevents.ErrRetryable: SQLSTATE 40001, 40P01, or
 // 23505 on the events' unique keys) up to Config.MaxRetries times with a
 // short jittered backoff. Event ids are generated once, before the first
-// attempt, so a retry is idempotent.
+// attempt, and kept in the caller's *AppendParams (AppendParams.EventsWithIDs),
+// so an internal retry, and a caller's retry of the same *AppendParams after
+// an error whose outcome it cannot know (a lost connection), are
+// idempotent.
+//
+// # Reads
+//
+// Rows are scanned without decoding their JSON: Event.Payload and Metadata
+// (and a projection's State and Metadata) are the bytes PostgreSQL sent, so
+// a stored document that encoding/json cannot decode (nested beyond its
+// 10,000 levels, say) never fails a read or stops a Scan; decoding, and its
+// error, belong to that one event (see package typed).
 //
 // To append atomically with an application's own writes, bind the Store to
 // the application's transaction with WithTx, or call the ...Tx variants

@@ -79,11 +79,20 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 // order, at positions latest+1, latest+2, ... (0 for a new stream). See
 // pgevents.Store.AppendEvents for the guarantees.
 //
-// Events without an ID get a UUIDv7 here, before the first attempt, so an
-// internal retry and a caller's retry of the same params (after a lost
-// connection) are idempotent: the SQL returns the stored events of an exact
-// retry. params.Events is not modified. No events is a no-op that still
+// Events without an ID get a UUIDv7 before the first attempt
+// (params.EventsWithIDs), kept in params: an internal retry, and a caller's
+// retry of the same *AppendParams after an error whose outcome it cannot
+// know (a lost connection, a timeout), send the same ids, and the SQL
+// returns the stored events of such an exact retry instead of appending
+// them again. A new AppendParams is a new append, even with the same
+// events. params.Events is not modified. No events is a no-op that still
 // evaluates the condition. A nil params is the zero AppendParams.
+//
+// Events are checked before they are sent, as memstore checks them: an event
+// name that is not UTF-8 (CodeInvalidName, field events[i].name), a payload
+// or metadata that jsonb's input refuses (invalid UTF-8, \u0000, a lone
+// surrogate escape, a number beyond numeric's range: CodeInvalidEvents,
+// events[i].payload or events[i].metadata).
 //
 // ctx governs the whole call, retries included. Errors: a
 // *pgevents.ConditionError (ErrConditionFailed, ErrUnexpectedPosition,
@@ -119,8 +128,9 @@ func (s *Store) AppendEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.
 // nothing, each stream under its own condition, taking the stream locks in
 // sorted order (concurrent multi-stream appends never deadlock). It returns
 // the stored events ordered by stream name (byte order), then input order.
-// Events without an ID get a UUIDv7 first, as in AppendEvents. A nil params
-// is the zero AppendStreamsParams.
+// Events without an ID get a UUIDv7 first, kept in params, as in
+// AppendEvents: a retry of the same *AppendStreamsParams is idempotent. A
+// nil params is the zero AppendStreamsParams.
 //
 // ctx governs the whole call, retries included. Errors are those of
 // AppendEvents; a *pgevents.ConditionError names the stream whose condition
@@ -189,8 +199,14 @@ func (s *Store) ReadStreamTx(ctx context.Context, tx pgx.Tx, params *pgevents.Re
 // (never loses) events (see FenceLag). A nil params reads the log from the
 // start.
 //
+// Rows are not decoded: an event encoding/json cannot decode is returned as
+// its bytes, never failing the page.
+//
 // ctx governs the whole call. Errors: a *pgevents.InvalidInputError
-// (ErrInvalidInput) for an invalid category or limit.
+// (ErrInvalidInput) for an invalid category or limit, or a cursor with a
+// negative sequence number or a transaction id not assigned yet
+// (CodeInvalidReadArgument, fields after_sequence_number and
+// after_transaction_id: such a cursor was never returned by a read).
 func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
 	params, err := readEventsParamsOrDefault(params)
 	if err != nil {
