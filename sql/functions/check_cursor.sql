@@ -9,7 +9,8 @@
 -- silently skipping every event in between. A cursor no event can produce is
 -- refused rather than read.
 -- Cost: the usual cursor is below the statement snapshot's xmax (every id
--- below it has been assigned) and costs one comparison. Only a cursor at or
+-- below it has been assigned) and costs one comparison, which the readers
+-- make inline before calling this function. Only a cursor at or
 -- above it (possible in a REPEATABLE READ transaction whose snapshot predates
 -- the cursor's transaction) asks pg_xact_status, which refuses ids beyond the
 -- cluster's next transaction id, in a subtransaction. pg_xact_status skips
