@@ -413,7 +413,7 @@ func TestStore_AppendStreams(t *testing.T) {
 			requireInvalid(t, err, pgevents.CodeInvalidName, `streams[""]`)
 			_, err = b.store.AppendStreams(ctx, &pgevents.AppendStreamsParams{Category: "c", Streams: map[string]pgevents.StreamAppend{
 				"a": {Events: []pgevents.NewEvent{ev("a1", `nope`)}}}})
-			requireInvalid(t, err, pgevents.CodeInvalidEvents, `streams["a"].events[0]`)
+			requireInvalid(t, err, pgevents.CodeInvalidEvents, `streams["a"].events[0].payload`)
 			_, err = b.store.AppendStreams(ctx, nil)
 			requireInvalid(t, err, pgevents.CodeInvalidName, "category")
 		})
