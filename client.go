@@ -51,7 +51,8 @@ func (c *Client) Log() *Log { return &Log{store: c.store} }
 
 // AppendOpts are the options of an append through a handle. Nil means defaults.
 type AppendOpts struct {
-	// Condition to meet. Defaults to none.
+	// Condition to meet. Defaults to none. Category.Append refuses it
+	// (CodeInvalidCondition): its conditions are per stream.
 	Condition Condition
 	// Scope is the serialisation scope. Defaults to ScopeStream.
 	Scope Scope

@@ -44,6 +44,18 @@ func TestInterpretError(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	require.Equal(t, pgevents.CodeInvalidEvents, ie.Code)
 
+	// A JSON input error in an append's argument (the client-side checks
+	// miss nothing known; this is the fallback) is PE102; elsewhere it stays
+	// PostgreSQL's.
+	jsonErr := &pgconn.PgError{Code: "22P02", Message: "invalid input syntax for type json",
+		Detail: "Unicode low surrogate must follow a high surrogate."}
+	err = interpretError("append events", jsonErr)
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, pgevents.CodeInvalidEvents, ie.Code)
+	require.Equal(t, "events", ie.Field)
+	err = interpretError("read events", jsonErr)
+	require.NotErrorIs(t, err, pgevents.ErrInvalidInput)
+
 	err = interpretError("op", &pgconn.PgError{Code: "PE005", Detail: `{"code": "PE005", "category": "c", "stream": "s", "position": 3,
 		"condition": {"type": "or", "conditions": [{"type": "stream_is_empty"}]},
 		"failures": [{"code": "PE002", "condition": {"type": "stream_is_empty"}}]}`})
