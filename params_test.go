@@ -29,6 +29,12 @@ func TestAppendParams_EventsWithIDs(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first, fromCopy, "a copy of the params is the same append")
 
+	p.Events[1].ID = uuid.Nil // its own id cleared: every event gets an id still
+	cleared, err := p.EventsWithIDs()
+	require.NoError(t, err)
+	require.NotEqual(t, uuid.Nil, cleared[1].ID)
+	p.Events[1].ID = own
+
 	p.Events = []pgevents.NewEvent{{Name: "A"}, {ID: own, Name: "B"}, {Name: "C"}}
 	other, err := p.EventsWithIDs()
 	require.NoError(t, err)

@@ -187,7 +187,11 @@ func (g *generatedIDs) apply(events []NewEvent) ([]NewEvent, error) {
 	if len(events) == 0 {
 		return events, nil
 	}
-	if g.first != &events[0] || len(g.ids) != len(events) {
+	fresh := g.first != &events[0] || len(g.ids) != len(events)
+	for i := 0; !fresh && i < len(events); i++ {
+		fresh = events[i].ID == uuid.Nil && g.ids[i] == uuid.Nil // its own id was cleared since
+	}
+	if fresh {
 		ids := make([]uuid.UUID, len(events))
 		for i, e := range events {
 			if e.ID != uuid.Nil {
