@@ -194,7 +194,7 @@ func encodeEvents(field string, events []pgevents.NewEvent) ([]newEvent, error) 
 			name string
 			in   time.Time
 			out  *time.Time
-		}{{"observed_at", e.ObservedAt, &n.observedAt}, {"occurred_at", e.OccurredAt, &n.occurredAt}} {
+		}{{"occurred_at", e.OccurredAt, &n.occurredAt}, {"observed_at", e.ObservedAt, &n.observedAt}} {
 			if t.in.IsZero() {
 				continue
 			}
