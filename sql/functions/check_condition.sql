@@ -2,70 +2,129 @@
 --
 -- Parameters: p_condition (see pgevents.evaluate_condition for the forms),
 -- p_field (where it sits in the request, for error messages).
--- Walks the whole tree, so a malformed branch is refused even when another
--- branch would decide the result (evaluation short-circuits; validation
--- never does). Every custom type must be registered and its function must
--- still exist.
+-- First the size limits, so a hostile condition costs little and never
+-- reaches the stream lock: at most 65536 bytes as JSON (its jsonb text
+-- form), at most 32 levels of and/or nesting (the condition itself is level
+-- 1), at most 1000 conditions in all (and/or included). These are fixed (the
+-- in-memory adapter and the Go Condition.Validate apply the same ones).
+-- Then every node, in depth-first order, so the first invalid field is
+-- named: a malformed branch is refused even when another branch would
+-- decide the result (evaluation short-circuits; validation never does).
+-- Every custom type must be registered, its function must still exist and
+-- be owned by the owner of the pgevents schema (a function another role
+-- owns could have been replaced by that role; it would run as the owner).
+-- The walk is one query over the tree (no call per node): linear in the
+-- condition's size.
 -- Raises PE103 naming the first invalid field. Locks: none. STABLE: reads
--- pgevents.condition_types.
+-- pgevents.condition_types and the catalogs.
 CREATE OR REPLACE FUNCTION pgevents.check_condition(p_condition jsonb, p_field text DEFAULT 'condition')
   RETURNS void
   LANGUAGE plpgsql
   STABLE
+  SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
+  c_max_bytes CONSTANT int := 65536;
+  c_max_depth CONSTANT int := 32;
+  c_max_nodes CONSTANT int := 1000;
+  _bytes int;
+  _node record;
   _type text;
-  _child jsonb;
   _position jsonb;
   _registered boolean;
-  _function regproc;
-  _i int := 0;
+  _function regprocedure;
+  _function_owner oid;
+  _owner oid;
 BEGIN
   IF p_condition IS NULL OR pg_catalog.jsonb_typeof(p_condition) = 'null' THEN
     RETURN;
   END IF;
-  IF pg_catalog.jsonb_typeof(p_condition) <> 'object' THEN
-    PERFORM pgevents.raise_invalid('PE103', p_field, 'must be a JSON object with a "type"');
+  _bytes := pg_catalog.octet_length(p_condition::text);
+  IF _bytes > c_max_bytes THEN
+    PERFORM pgevents.raise_invalid('PE103', p_field,
+      pg_catalog.format('is larger than %s bytes as JSON (got %s)', c_max_bytes, _bytes));
   END IF;
-  IF pg_catalog.jsonb_typeof(p_condition -> 'type') IS DISTINCT FROM 'string' THEN
-    PERFORM pgevents.raise_invalid('PE103', p_field || '.type', 'is required and must be a string');
-  END IF;
-  _type := p_condition ->> 'type';
-  CASE _type
-    WHEN 'none', 'stream_is_empty', 'stream_exists' THEN
-      NULL;
-    WHEN 'position_is' THEN
-      IF NOT p_condition ? 'position' THEN
-        PERFORM pgevents.raise_invalid('PE103', p_field || '.position', 'is required (a number, or null for an empty stream)');
+
+  -- Every node with its field name, depth and depth-first position; nodes
+  -- deeper than c_max_depth + 1 are never produced (nor their subtrees read).
+  FOR _node IN
+    WITH RECURSIVE tree(node, field, depth, path) AS (
+      SELECT p_condition, p_field, 1, ARRAY[]::int[]
+      UNION ALL
+      SELECT c.value, pg_catalog.format('%s.conditions[%s]', t.field, c.ordinality - 1), t.depth + 1,
+             t.path || c.ordinality::int
+        FROM tree t
+       CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(
+               CASE WHEN t.depth <= c_max_depth
+                     AND pg_catalog.jsonb_typeof(t.node) = 'object'
+                     AND t.node ->> 'type' IN ('and', 'or')
+                     AND pg_catalog.jsonb_typeof(t.node -> 'conditions') = 'array'
+                    THEN t.node -> 'conditions' END) WITH ORDINALITY AS c(value, ordinality)
+    )
+    SELECT t.node, t.field, t.depth, pg_catalog.count(*) OVER () AS nodes, pg_catalog.max(t.depth) OVER () AS max_depth
+      FROM tree t
+     ORDER BY t.path
+  LOOP
+    IF _node.depth = 1 THEN -- the first row: the totals
+      IF _node.max_depth > c_max_depth THEN
+        PERFORM pgevents.raise_invalid('PE103', p_field,
+          pg_catalog.format('nests and/or conditions deeper than %s levels', c_max_depth));
       END IF;
-      _position := p_condition -> 'position';
-      IF pg_catalog.jsonb_typeof(_position) <> 'null'
-         AND (pg_catalog.jsonb_typeof(_position) <> 'number' OR _position::text !~ '^[0-9]{1,18}$') THEN
-        PERFORM pgevents.raise_invalid('PE103', p_field || '.position', 'must be a non-negative integer or null');
+      IF _node.nodes > c_max_nodes THEN
+        PERFORM pgevents.raise_invalid('PE103', p_field,
+          pg_catalog.format('has more than %s conditions (got %s, and/or included)', c_max_nodes, _node.nodes));
       END IF;
-    WHEN 'and', 'or' THEN
-      IF pg_catalog.jsonb_typeof(p_condition -> 'conditions') IS DISTINCT FROM 'array' THEN
-        PERFORM pgevents.raise_invalid('PE103', p_field || '.conditions', 'must be an array');
-      END IF;
-      FOR _child IN SELECT c FROM pg_catalog.jsonb_array_elements(p_condition -> 'conditions') AS c LOOP
-        PERFORM pgevents.check_condition(_child, pg_catalog.format('%s.conditions[%s]', p_field, _i));
-        _i := _i + 1;
-      END LOOP;
-    ELSE
-      SELECT true, p.oid::regproc INTO _registered, _function
-        FROM pgevents.condition_types ct
-        LEFT JOIN pg_catalog.pg_proc p ON p.oid = ct.function::oid
-       WHERE ct.type = _type;
-      IF _registered IS NULL THEN
-        PERFORM pgevents.raise_invalid('PE103', p_field || '.type',
-          pg_catalog.format('unknown condition type %L (built in: none, position_is, stream_is_empty, stream_exists, and, or; others must be registered with pgevents.register_condition_type)', _type));
-      ELSIF _function IS NULL THEN
-        PERFORM pgevents.raise_invalid('PE103', p_field || '.type',
-          pg_catalog.format('the function registered for condition type %L no longer exists; register it again', _type));
-      END IF;
-  END CASE;
+    END IF;
+    CONTINUE WHEN pg_catalog.jsonb_typeof(_node.node) = 'null';
+    IF pg_catalog.jsonb_typeof(_node.node) <> 'object' THEN
+      PERFORM pgevents.raise_invalid('PE103', _node.field, 'must be a JSON object with a "type"');
+    END IF;
+    IF pg_catalog.jsonb_typeof(_node.node -> 'type') IS DISTINCT FROM 'string' THEN
+      PERFORM pgevents.raise_invalid('PE103', _node.field || '.type', 'is required and must be a string');
+    END IF;
+    _type := _node.node ->> 'type';
+    CASE _type
+      WHEN 'none', 'stream_is_empty', 'stream_exists' THEN
+        NULL;
+      WHEN 'position_is' THEN
+        IF NOT _node.node ? 'position' THEN
+          PERFORM pgevents.raise_invalid('PE103', _node.field || '.position', 'is required (a number, or null for an empty stream)');
+        END IF;
+        _position := _node.node -> 'position';
+        IF pg_catalog.jsonb_typeof(_position) <> 'null'
+           AND (pg_catalog.jsonb_typeof(_position) <> 'number' OR _position::text !~ '^[0-9]{1,18}$') THEN
+          PERFORM pgevents.raise_invalid('PE103', _node.field || '.position', 'must be a non-negative integer or null');
+        END IF;
+      WHEN 'and', 'or' THEN
+        IF pg_catalog.jsonb_typeof(_node.node -> 'conditions') IS DISTINCT FROM 'array' THEN
+          PERFORM pgevents.raise_invalid('PE103', _node.field || '.conditions', 'must be an array');
+        END IF;
+      ELSE
+        _registered := NULL;
+        _function := NULL;
+        SELECT true, p.oid::regprocedure, p.proowner INTO _registered, _function, _function_owner
+          FROM pgevents.condition_types ct
+          LEFT JOIN pg_catalog.pg_proc p ON p.oid = ct.function::oid
+         WHERE ct.type = _type;
+        IF _registered IS NULL THEN
+          PERFORM pgevents.raise_invalid('PE103', _node.field || '.type',
+            pg_catalog.format('unknown condition type %L (built in: none, position_is, stream_is_empty, stream_exists, and, or; others must be registered with pgevents.register_condition_type)', _type));
+        ELSIF _function IS NULL THEN
+          PERFORM pgevents.raise_invalid('PE103', _node.field || '.type',
+            pg_catalog.format('the function registered for condition type %L no longer exists; register it again', _type));
+        END IF;
+        IF _owner IS NULL THEN
+          SELECT n.nspowner INTO _owner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'pgevents';
+        END IF;
+        IF _function_owner IS DISTINCT FROM _owner THEN
+          PERFORM pgevents.raise_invalid('PE103', _node.field || '.type',
+            pg_catalog.format('the function registered for condition type %L (%s) is owned by %s, not by the owner of the pgevents schema: it is never run (register a function the owner owns)',
+              _type, _function, _function_owner::regrole));
+        END IF;
+    END CASE;
+  END LOOP;
 END;
 $$;
 
 COMMENT ON FUNCTION pgevents.check_condition(jsonb, text) IS
-  'Internal: validates a whole write condition tree (never short-circuits); raises PE103 naming the first invalid field. No locks.';
+  'Internal: validates a whole write condition tree before any lock (size limits: 65536 bytes as JSON, 32 levels, 1000 conditions; then every node, never short-circuiting; custom functions must be owned by the schema owner); raises PE103 naming the first invalid field. No locks.';
