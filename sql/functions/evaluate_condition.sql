@@ -37,7 +37,7 @@ DECLARE
   _type text;
   _child jsonb;
   _failure jsonb;
-  _failures jsonb[] := '{}';
+  _failures jsonb[] := ARRAY[]::jsonb[];
   _position jsonb;
   _call text;
   _met boolean;
