@@ -174,7 +174,7 @@ func MigrateWithOpts(ctx context.Context, db *sql.DB, opts *MigrateOpts) error {
 		return &InvalidInputError{Code: CodeInvalidInstallation, Field: "RolesPrefix",
 			Reason: fmt.Sprintf("must match [a-z][a-z0-9_]{0,47} (got %q)", opts.RolesPrefix)}
 	}
-	if err := checkInstallation(ctx, db, opts.RolesPrefix); err != nil {
+	if err := checkInstallation(ctx, db, opts.RolesPrefix, true); err != nil {
 		return err
 	}
 	if err := createMetaSchema(ctx, db); err != nil {
@@ -224,6 +224,9 @@ func (e *UnsafeInstallationError) Is(target error) bool { return target == ErrUn
 
 // installationCheck lists, in order, what makes an installation unsafe to
 // migrate as current_user: object, owner, reason. It only reads catalogs.
+// With $1 false, only what would run code on a read of goose's table (a
+// relation that is not a plain table, rules, row-level security): what
+// MigrateStatus needs, whoever runs it.
 const installationCheck = `
 WITH me AS (SELECT r.oid, r.rolname FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),
 schemas AS (
@@ -233,29 +236,29 @@ schemas AS (
 problems AS (
   SELECT 1 AS ord, 'schema ' || s.nspname AS object, s.nspowner AS owner,
          'is not owned by the migrating role' AS reason
-    FROM schemas s, me WHERE s.nspowner <> me.oid
+    FROM schemas s, me WHERE $1 AND s.nspowner <> me.oid
   UNION ALL
   SELECT 2, 'schema ' || s.nspname, s.nspowner,
          'grants CREATE to ' || pg_catalog.quote_ident(COALESCE(g.rolname, 'PUBLIC'))
     FROM schemas s CROSS JOIN LATERAL pg_catalog.aclexplode(s.nspacl) a
     LEFT JOIN pg_catalog.pg_roles g ON g.oid = a.grantee
-   WHERE a.privilege_type = 'CREATE' AND a.grantee <> s.nspowner
+   WHERE $1 AND a.privilege_type = 'CREATE' AND a.grantee <> s.nspowner
   UNION ALL
   SELECT 3, 'relation ' || c.oid::regclass::text, c.relowner, 'is not owned by the migrating role'
     FROM pg_catalog.pg_class c JOIN schemas s ON s.oid = c.relnamespace, me
-   WHERE c.relowner <> me.oid
+   WHERE $1 AND c.relowner <> me.oid
      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 4, 'routine ' || p.oid::regprocedure::text, p.proowner, 'is not owned by the migrating role'
     FROM pg_catalog.pg_proc p JOIN schemas s ON s.oid = p.pronamespace, me
-   WHERE p.proowner <> me.oid
+   WHERE $1 AND p.proowner <> me.oid
      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 5, 'type ' || t.oid::regtype::text, t.typowner, 'is not owned by the migrating role'
     FROM pg_catalog.pg_type t JOIN schemas s ON s.oid = t.typnamespace, me
-   WHERE t.typowner <> me.oid AND t.typrelid = 0
+   WHERE $1 AND t.typowner <> me.oid AND t.typrelid = 0
      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid) -- an array type: its element is checked
      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
@@ -281,7 +284,7 @@ problems AS (
          'is owned by a role that is neither the migrating role nor a superuser'
     FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
     JOIN pg_catalog.pg_roles o ON o.oid = e.extowner, me
-   WHERE e.extname = 'pg_trgm' AND e.extowner <> me.oid AND NOT o.rolsuper
+   WHERE $1 AND e.extname = 'pg_trgm' AND e.extowner <> me.oid AND NOT o.rolsuper
 )
 SELECT me.rolname, p.object, COALESCE(pg_catalog.pg_get_userbyid(p.owner), ''), p.reason
   FROM me LEFT JOIN LATERAL (SELECT * FROM problems ORDER BY ord, object LIMIT 1) p ON true`
@@ -289,17 +292,18 @@ SELECT me.rolname, p.object, COALESCE(pg_catalog.pg_get_userbyid(p.owner), ''), 
 // checkInstallation returns an *UnsafeInstallationError for the first
 // object (installationCheck) another role controls, and an
 // *InvalidInputError when prefix differs from the installed roles prefix.
-// It only reads.
-func checkInstallation(ctx context.Context, db *sql.DB, prefix string) error {
+// With forWrite false (MigrateStatus), it checks only what a read of
+// goose's table could run. It only reads.
+func checkInstallation(ctx context.Context, db *sql.DB, prefix string, forWrite bool) error {
 	var role string
 	var object, owner, reason sql.NullString
-	if err := db.QueryRowContext(ctx, installationCheck).Scan(&role, &object, &owner, &reason); err != nil {
+	if err := db.QueryRowContext(ctx, installationCheck, forWrite).Scan(&role, &object, &owner, &reason); err != nil {
 		return fmt.Errorf("pgevents: check the installation: %w", err)
 	}
 	if object.Valid {
 		return &UnsafeInstallationError{Object: object.String, Owner: owner.String, Reason: reason.String, Role: role}
 	}
-	if prefix == "" {
+	if prefix == "" || !forWrite {
 		return nil
 	}
 	var exists bool
@@ -326,7 +330,10 @@ func checkInstallation(ctx context.Context, db *sql.DB, prefix string) error {
 
 // MigrateStatus reports every versioned migration and whether it is applied.
 // It only reads: on a database pgevents was never applied to, it reports
-// every migration as pending and creates nothing.
+// every migration as pending and creates nothing. It returns an
+// *UnsafeInstallationError, before reading goose's table, when that table is
+// not a plain table or has triggers, rules or row-level security (reading it
+// could run another role's code as the caller).
 func MigrateStatus(ctx context.Context, db *sql.DB) ([]MigrationStatus, error) {
 	var exists bool
 	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", MigrationTable).Scan(&exists); err != nil {
@@ -346,6 +353,11 @@ func MigrateStatus(ctx context.Context, db *sql.DB) ([]MigrationStatus, error) {
 			out = append(out, MigrationStatus{Version: v, Name: n})
 		}
 		return out, nil
+	}
+	// Reading goose's table must not run another role's code (row-level
+	// security policies, rules): refused like Migrate refuses them.
+	if err := checkInstallation(ctx, db, "", false); err != nil {
+		return nil, err
 	}
 	p, err := provider(db, false) // the version table exists: goose only reads it
 	if err != nil {

@@ -263,6 +263,44 @@ END $$`, b.attacker))
 	})
 }
 
+// TestMigrateStatus_RefusesCodeOnRead: MigrateStatus only reads goose's
+// table, but reading runs row-level security policies as the reader (a
+// monitoring login here, not a superuser: superusers bypass them). A
+// version table another role prepared with a policy is refused before it is
+// read: the policy's function never runs.
+func TestMigrateStatus_RefusesCodeOnRead(t *testing.T) {
+	t.Parallel()
+	attacker := newRole(t, "pgevt_attacker", "LOGIN")
+	monitor := newRole(t, "pgevt_monitor", "LOGIN")
+	dsn := pgtest.NewEmptyDatabase(t)
+	super := openSuper(t, dsn)
+	var dbName string
+	require.NoError(t, super.QueryRowContext(t.Context(), "SELECT current_database()").Scan(&dbName))
+	mustExec(t, super, fmt.Sprintf("GRANT CREATE ON DATABASE %s TO %s", dbName, attacker))
+	att := openAs(t, dsn, attacker, nil)
+	for _, q := range []string{
+		"CREATE SCHEMA pgevents_meta",
+		"CREATE TABLE pgevents_meta.fired (by name)",
+		"CREATE FUNCTION pgevents_meta.pwn() RETURNS boolean LANGUAGE sql AS $$ INSERT INTO pgevents_meta.fired VALUES (current_user) RETURNING true $$",
+		`CREATE TABLE pgevents_meta.goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL,
+			is_applied boolean NOT NULL, tstamp timestamp DEFAULT now())`,
+		"INSERT INTO pgevents_meta.goose_db_version (version_id, is_applied) VALUES (0, true)",
+		"ALTER TABLE pgevents_meta.goose_db_version ENABLE ROW LEVEL SECURITY",
+		"CREATE POLICY pwn ON pgevents_meta.goose_db_version USING (pgevents_meta.pwn())",
+		"GRANT USAGE ON SCHEMA pgevents_meta TO PUBLIC",
+		"GRANT SELECT ON pgevents_meta.goose_db_version TO PUBLIC",
+		"GRANT INSERT ON pgevents_meta.fired TO PUBLIC",
+	} {
+		mustExec(t, att, q)
+	}
+	_, err := pgevents.MigrateStatus(t.Context(), openAs(t, dsn, monitor, nil))
+	var ue *pgevents.UnsafeInstallationError
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, "table pgevents_meta.goose_db_version", ue.Object)
+	require.Equal(t, "has row-level security or policies", ue.Reason)
+	require.False(t, queryBool(t, super, "SELECT EXISTS (SELECT 1 FROM pgevents_meta.fired)"), "the policy ran")
+}
+
 // TestMigrate_OwnerMustBeTheMigratingRole: an installation owned by another
 // role is refused even for a superuser (membership is not ownership); run
 // as the owner instead.
