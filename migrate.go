@@ -216,7 +216,8 @@ type UnsafeInstallationError struct {
 // Error implements error.
 func (e *UnsafeInstallationError) Error() string {
 	return fmt.Sprintf("pgevents: refusing to migrate as %s: %s (owner %s) %s; nothing was executed\n"+
-		"hint: if it is not yours, inspect and drop it; if it is, migrate as its owner", e.Role, e.Object, e.Owner, e.Reason)
+		"hint: if it is not yours, inspect and drop it; if it is, migrate as its owner (connection option options=-c role=%s)",
+		e.Role, e.Object, e.Owner, e.Reason, e.Owner)
 }
 
 // Is matches ErrUnsafeInstallation.
