@@ -112,11 +112,77 @@ func (c Condition) String() string {
 	return string(b)
 }
 
+// Limits of a write condition. Stores refuse a condition beyond any of them
+// with an *InvalidInputError (CodeInvalidCondition) before taking any lock,
+// so a hostile condition cannot hold a stream's lock for long. They are
+// fixed, the same in every adapter (sql/functions/check_condition.sql).
+const (
+	// MaxConditionBytes is the largest condition, in bytes of its JSON form
+	// as PostgreSQL prints jsonb ({"type": "none"}: ": " and ", "
+	// separators). Stores check it first; Validate cannot (it does not
+	// reproduce PostgreSQL's printing of custom parameters).
+	MaxConditionBytes = 65536
+	// MaxConditionDepth is the deepest nesting of "and"/"or": the condition
+	// itself is level 1, the operands of a top-level "and" level 2.
+	MaxConditionDepth = 32
+	// MaxConditionNodes is the most conditions a condition may hold in all,
+	// itself and every "and"/"or" included.
+	MaxConditionNodes = 1000
+)
+
 var customTypeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
-// Validate checks the condition's shape (not whether it is met). It returns
-// an *InvalidInputError with code CodeInvalidCondition.
-func (c Condition) Validate() error { return c.validate("condition") }
+// Validate checks the condition's shape (not whether it is met): the
+// nesting and count limits (MaxConditionDepth, then MaxConditionNodes),
+// then every condition in depth-first order. It returns an
+// *InvalidInputError with code CodeInvalidCondition naming the first
+// invalid field, with the reasons stores give. Stores also check
+// MaxConditionBytes, before the other limits, and that custom types are
+// registered.
+func (c Condition) Validate() error {
+	if err := c.validateLimits("condition"); err != nil {
+		return err
+	}
+	return c.validate("condition")
+}
+
+// validateLimits refuses a condition nested deeper than MaxConditionDepth
+// or holding more than MaxConditionNodes conditions, as check_condition does.
+func (c Condition) validateLimits(field string) error {
+	if conditionDepth(c, 1) > MaxConditionDepth {
+		return &InvalidInputError{Code: CodeInvalidCondition, Field: field,
+			Reason: fmt.Sprintf("nests and/or conditions deeper than %d levels", MaxConditionDepth)}
+	}
+	if n := conditionNodes(c); n > MaxConditionNodes {
+		return &InvalidInputError{Code: CodeInvalidCondition, Field: field,
+			Reason: fmt.Sprintf("has more than %d conditions (got %d, and/or included)", MaxConditionNodes, n)}
+	}
+	return nil
+}
+
+// conditionDepth returns the nesting depth of c at level, looking no deeper
+// than MaxConditionDepth+1.
+func conditionDepth(c Condition, level int) int {
+	deepest := level
+	if level > MaxConditionDepth || (c.Type != ConditionAnd && c.Type != ConditionOr) {
+		return deepest
+	}
+	for _, sub := range c.Conditions {
+		deepest = max(deepest, conditionDepth(sub, level+1))
+	}
+	return deepest
+}
+
+// conditionNodes counts c and every condition inside its and/or operands.
+func conditionNodes(c Condition) int {
+	n := 1
+	if c.Type == ConditionAnd || c.Type == ConditionOr {
+		for _, sub := range c.Conditions {
+			n += conditionNodes(sub)
+		}
+	}
+	return n
+}
 
 func (c Condition) validate(field string) error {
 	bad := func(f, reason string) error {

@@ -37,6 +37,9 @@ const (
 	CodeEventIDConflict = "PE107"
 	// CodeInvalidConditionType: a custom condition registration is invalid.
 	CodeInvalidConditionType = "PE108"
+	// CodeInvalidInstallation: an installation setting is invalid, e.g. a
+	// roles prefix that is not a valid name or differs from the installed one.
+	CodeInvalidInstallation = "PE113"
 	// CodeSerializationFailure: a retryable conflict (PostgreSQL's 40001).
 	CodeSerializationFailure = "40001"
 )

@@ -177,10 +177,13 @@ func ExampleMigrate() {
 	if err != nil {
 		panic(err)
 	}
+	pending := 0
 	for _, s := range status {
-		fmt.Println(s.Version, s.Name, s.Applied)
+		if !s.Applied {
+			pending++
+		}
 	}
+	fmt.Println("first:", status[0].Name, "pending:", pending)
 	// Output:
-	// 1 00001_init.sql true
-	// 2 00002_projections.sql true
+	// first: 00001_init.sql pending: 0
 }

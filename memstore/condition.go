@@ -1,9 +1,11 @@
 package memstore
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/memstore/internal/jsonb"
 )
 
 // conditionFailure is a condition that was not met: pgevents.evaluate_condition's
@@ -25,12 +27,67 @@ func (f *conditionFailure) toError(category, stream string, position *int64) pge
 // maxPosition is the largest position pgevents.check_condition accepts (18 digits).
 const maxPosition = 999_999_999_999_999_999
 
-// checkCondition is pgevents.check_condition: it validates the whole tree
+// checkCondition is pgevents.check_condition: it applies the size limits
+// (pgevents.MaxConditionBytes of the JSON as PostgreSQL prints it, then
+// MaxConditionDepth, then MaxConditionNodes), then validates the whole tree
 // (never short-circuiting) and returns an *pgevents.InvalidInputError
 // (CodeInvalidCondition) naming the first invalid field: a position that is
 // negative or longer than 18 digits, or a type that is neither built in nor
 // registered.
 func (s *Store) checkCondition(c pgevents.Condition, field string) error {
+	if c.Type == "" {
+		return nil // SQL NULL: no condition
+	}
+	invalid := func(reason string) error {
+		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: field, Reason: reason}
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return invalid(err.Error())
+	}
+	printed, err := jsonb.Normalize(raw)
+	if err != nil {
+		return invalid(err.Error())
+	}
+	if len(printed) > pgevents.MaxConditionBytes {
+		return invalid(fmt.Sprintf("is larger than %d bytes as JSON (got %d)", pgevents.MaxConditionBytes, len(printed)))
+	}
+	if conditionDepth(c, 1) > pgevents.MaxConditionDepth {
+		return invalid(fmt.Sprintf("nests and/or conditions deeper than %d levels", pgevents.MaxConditionDepth))
+	}
+	if n := conditionNodes(c); n > pgevents.MaxConditionNodes {
+		return invalid(fmt.Sprintf("has more than %d conditions (got %d, and/or included)", pgevents.MaxConditionNodes, n))
+	}
+	return s.checkConditionTree(c, field)
+}
+
+// conditionDepth returns the nesting depth of c at level, looking no deeper
+// than pgevents.MaxConditionDepth+1 (check_condition's walk stops there).
+func conditionDepth(c pgevents.Condition, level int) int {
+	deepest := level
+	if level > pgevents.MaxConditionDepth || (c.Type != pgevents.ConditionAnd && c.Type != pgevents.ConditionOr) {
+		return deepest
+	}
+	for _, sub := range c.Conditions {
+		deepest = max(deepest, conditionDepth(sub, level+1))
+	}
+	return deepest
+}
+
+// conditionNodes counts c and every condition inside its and/or operands.
+func conditionNodes(c pgevents.Condition) int {
+	n := 1
+	if c.Type == pgevents.ConditionAnd || c.Type == pgevents.ConditionOr {
+		for _, sub := range c.Conditions {
+			n += conditionNodes(sub)
+		}
+	}
+	return n
+}
+
+// checkConditionTree validates every node of c, depth first, once the
+// limits passed.
+func (s *Store) checkConditionTree(c pgevents.Condition, field string) error {
 	invalid := func(f, reason string) error {
 		return &pgevents.InvalidInputError{Code: pgevents.CodeInvalidCondition, Field: f, Reason: reason}
 	}
@@ -42,7 +99,7 @@ func (s *Store) checkCondition(c pgevents.Condition, field string) error {
 		}
 	case pgevents.ConditionAnd, pgevents.ConditionOr:
 		for i, sub := range c.Conditions {
-			if err := s.checkCondition(sub, fmt.Sprintf("%s.conditions[%d]", field, i)); err != nil {
+			if err := s.checkConditionTree(sub, fmt.Sprintf("%s.conditions[%d]", field, i)); err != nil {
 				return err
 			}
 		}
@@ -118,7 +175,7 @@ func (s *Store) evaluate(c pgevents.Condition, category, stream string, latest *
 	default:
 		fn, ok := s.mem.conditions[c.Type]
 		if !ok { // checkCondition refused it already
-			return nil, s.checkCondition(c, field)
+			return nil, s.checkConditionTree(c, field)
 		}
 		var arg *pgevents.Event
 		if latest != nil {

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -183,6 +185,63 @@ func conditionCases() []eventCase {
 			}}
 			mustAppend(t, s, cat, str, andAnd, newEvents("New")...)
 		}},
+		{method, "ConditionsWithinTheLimitsAreEvaluated", func(t *testing.T, s pgevents.Store) {
+			setup(t, s, 1)
+			// MaxConditionNodes in all: the or and its alternatives; the
+			// last one is met.
+			alternatives := make([]pgevents.Condition, 0, pgevents.MaxConditionNodes-1)
+			for i := range pgevents.MaxConditionNodes - 2 {
+				alternatives = append(alternatives, positionIs(int64(1000+i)))
+			}
+			wide := or(append(alternatives, positionIs(0))...)
+			mustAppend(t, s, cat, str, wide, newEvents("New")...)
+			_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: cat, Stream: str,
+				Condition: or(alternatives...), Events: newEvents("New")})
+			ce := requireConditionFailed(t, err, pgevents.CodeNoAlternativeMet, cat, str, posPtr(1))
+			require.Len(t, ce.Failures, len(alternatives))
+			// MaxConditionDepth levels: or(and(or(and(... stream_exists)))).
+			mustAppend(t, s, cat, str, nested(pgevents.MaxConditionDepth, exists), newEvents("New")...)
+			require.Len(t, readWholeStream(t, s, cat, str), 3)
+		}},
+		{method, "ConditionWithTooManyNodesIsRefused", func(t *testing.T, s pgevents.Store) {
+			before := setup(t, s, 1)
+			alternatives := make([]pgevents.Condition, 0, pgevents.MaxConditionNodes)
+			for i := range pgevents.MaxConditionNodes {
+				alternatives = append(alternatives, positionIs(int64(i)))
+			}
+			_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: cat, Stream: str,
+				Condition: or(alternatives...), Events: newEvents("New")})
+			ie := requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition")
+			require.Equal(t, fmt.Sprintf("has more than %d conditions (got %d, and/or included)",
+				pgevents.MaxConditionNodes, pgevents.MaxConditionNodes+1), ie.Reason)
+			require.ErrorIs(t, or(alternatives...).Validate(), pgevents.ErrInvalidInput)
+			requireSameEvents(t, before, readWholeStream(t, s, cat, str))
+		}},
+		{method, "ConditionNestedTooDeeplyIsRefused", func(t *testing.T, s pgevents.Store) {
+			before := setup(t, s, 1)
+			deep := nested(pgevents.MaxConditionDepth+1, exists)
+			_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: cat, Stream: str,
+				Condition: deep, Events: newEvents("New")})
+			ie := requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition")
+			require.Equal(t, fmt.Sprintf("nests and/or conditions deeper than %d levels", pgevents.MaxConditionDepth), ie.Reason)
+			var ve *pgevents.InvalidInputError
+			require.ErrorAs(t, deep.Validate(), &ve)
+			require.Equal(t, *ie, *ve, "Condition.Validate gives the stores' error")
+			requireSameEvents(t, before, readWholeStream(t, s, cat, str))
+		}},
+		{method, "ConditionTooLargeAsJSONIsRefused", func(t *testing.T, s pgevents.Store) {
+			before := setup(t, s, 1)
+			pad := strings.Repeat("x", pgevents.MaxConditionBytes)
+			big := pgevents.Custom(PositionBelowType, map[string]any{"max": 5, "pad": pad})
+			_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: cat, Stream: str,
+				Condition: and(exists, big), Events: newEvents("New")})
+			ie := requireInvalidInput(t, err, pgevents.CodeInvalidCondition, "condition")
+			// As PostgreSQL prints jsonb: keys by length then bytes, ": " and ", ".
+			printed := `{"type": "and", "conditions": [{"type": "stream_exists"}, {"max": 5, "pad": "` + pad +
+				`", "type": "` + PositionBelowType + `"}]}`
+			require.Equal(t, fmt.Sprintf("is larger than %d bytes as JSON (got %d)", pgevents.MaxConditionBytes, len(printed)), ie.Reason)
+			requireSameEvents(t, before, readWholeStream(t, s, cat, str))
+		}},
 		{method, "ConditionErrorMatchesOnlyItsOwnSentinels", func(t *testing.T, s pgevents.Store) {
 			setup(t, s, 1)
 			_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: cat, Stream: str,
@@ -195,4 +254,18 @@ func conditionCases() []eventCase {
 			require.NoError(t, pgevents.IgnoreConditionFailed(err))
 		}},
 	}
+}
+
+// nested returns levels levels of alternating single-operand "or" and "and"
+// (never flattened) around inner, which is the last level.
+func nested(levels int, inner pgevents.Condition) pgevents.Condition {
+	c := inner
+	for i := 1; i < levels; i++ {
+		typ := pgevents.ConditionAnd
+		if i%2 == 0 {
+			typ = pgevents.ConditionOr
+		}
+		c = pgevents.Condition{Type: typ, Conditions: []pgevents.Condition{c}}
+	}
+	return c
 }

@@ -17,7 +17,9 @@
 -- The condition must have passed pgevents.check_condition (write_stream
 -- validates before locking); evaluation short-circuits "and"/"or". A custom
 -- condition's function receives (category, stream, latest event, condition)
--- and returns boolean; only registered functions are ever called.
+-- and returns boolean; only registered functions owned by the owner of the
+-- pgevents schema are ever called. An "or" collects its failures in an
+-- array (linear in the number of alternatives).
 -- Locks: none of its own (the caller holds the stream lock). VOLATILE: a
 -- custom condition may read anything.
 CREATE OR REPLACE FUNCTION pgevents.evaluate_condition(
@@ -35,9 +37,9 @@ DECLARE
   _type text;
   _child jsonb;
   _failure jsonb;
-  _failures jsonb := '[]'::jsonb;
+  _failures jsonb[] := ARRAY[]::jsonb[];
   _position jsonb;
-  _function regproc;
+  _call text;
   _met boolean;
   _i int := 0;
 BEGIN
@@ -96,27 +98,33 @@ BEGIN
           IF _failure IS NULL THEN
             RETURN NULL;
           END IF;
-          _failures := _failures || pg_catalog.jsonb_build_array(_failure);
+          _failures[_i] := _failure; -- in place: linear, unlike jsonb || in a loop
         END IF;
       END LOOP;
       IF _type = 'and' THEN
         RETURN NULL;
       END IF;
-      RETURN pg_catalog.jsonb_build_object('code', 'PE005', 'condition', p_condition, 'failures', _failures);
+      RETURN pg_catalog.jsonb_build_object('code', 'PE005', 'condition', p_condition,
+        'failures', pg_catalog.to_jsonb(_failures));
 
     ELSE
       IF _type IS NULL THEN
         PERFORM pgevents.raise_invalid('PE103', p_field || '.type', 'is required');
       END IF;
-      SELECT p.oid::regproc INTO _function
+      -- Only a function the owner of the pgevents schema owns (checked again
+      -- here, not only at registration and in check_condition), called by
+      -- its schema-qualified name with the exact argument types.
+      SELECT pg_catalog.format('SELECT %I.%I($1, $2, $3, $4)', fn.nspname, p.proname) INTO _call
         FROM pgevents.condition_types ct
         JOIN pg_catalog.pg_proc p ON p.oid = ct.function::oid
+        JOIN pg_catalog.pg_namespace fn ON fn.oid = p.pronamespace
+        JOIN pg_catalog.pg_namespace n ON n.nspname = 'pgevents' AND n.nspowner = p.proowner
        WHERE ct.type = _type;
-      IF _function IS NULL THEN
+      IF _call IS NULL THEN
         PERFORM pgevents.check_condition(p_condition, p_field); -- raises the precise PE103
+        PERFORM pgevents.raise_invalid('PE103', p_field || '.type', pg_catalog.format('condition type %L cannot be used', _type));
       END IF;
-      EXECUTE pg_catalog.format('SELECT %s($1, $2, $3, $4)', _function)
-        INTO _met USING p_category, p_stream, p_latest, p_condition;
+      EXECUTE _call INTO _met USING p_category, p_stream, p_latest, p_condition;
       IF _met IS TRUE THEN
         RETURN NULL;
       END IF;

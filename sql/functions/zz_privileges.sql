@@ -5,6 +5,8 @@
 -- the owner (the public ones are SECURITY DEFINER and call them as owner).
 -- pgevents_writer may call the read and write API; pgevents_reader the read
 -- API (and SELECT on pgevents.events); neither may touch the tables directly.
+-- An installation with its own role names (setting roles_prefix) gets these
+-- grants moved to its roles by zzz_roles.sql, which runs after this file.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pgevents FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION

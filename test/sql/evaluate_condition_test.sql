@@ -12,10 +12,15 @@
 -- - An unmet condition writes nothing; a met one writes
 -- - DETAIL names the failed condition, category, stream and latest position
 -- - Malformed conditions and unknown types: PE103
+-- - Size limits (a hostile condition must not hold the stream lock): more
+--   than 65536 bytes as JSON, more than 32 levels of and/or, more than 1000
+--   conditions: PE103 naming the limit, checked before the stream lock (a
+--   second session holding the lock does not delay the refusal); at the
+--   limits, conditions are evaluated; an or of 16,000 alternatives is refused
 -- (Custom condition types: register_condition_type_test.sql.)
 BEGIN;
 \ir helpers.psql
-SELECT plan(70);
+SELECT plan(85);
 
 -- Runs as pgevents_writer, the least-privileged role that may append; the
 -- few owner-only steps (dblink, plan checks) RESET ROLE around themselves.
@@ -208,6 +213,74 @@ SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]'
 SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'two-events', '[]',
   '{"type": "and", "conditions": [{"type": "position_is", "position": 0}, {"type": "no_such_type"}]}')$$,
   'PE103', NULL, 'and(unmet position_is(0), unknown type): PE103, not PE001');
+
+-- Size limits, checked before anything is locked.
+SELECT is(
+  pg_temp.error_of(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'or', 'conditions', (SELECT jsonb_agg(jsonb_build_object('type', 'position_is', 'position', i)) FROM generate_series(1, 1000) AS i)))),
+  '{"sqlstate": "PE103", "message": "pgevents: invalid condition: has more than 1000 conditions (got 1001, and/or included)", "detail": {"field": "condition", "reason": "has more than 1000 conditions (got 1001, and/or included)"}}'::jsonb,
+  'An or of 1000 alternatives (1001 conditions): PE103 naming the limit');
+SELECT lives_ok(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'or', 'conditions', (SELECT jsonb_agg(jsonb_build_object('type', 'position_is', 'position', i)) FROM generate_series(1, 999) AS i))),
+  'An or of 999 alternatives (1000 conditions, the last one met): evaluated');
+SELECT throws_ok(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'or', 'conditions', (SELECT jsonb_agg(jsonb_build_object('type', 'position_is', 'position', i + 10)) FROM generate_series(1, 999) AS i))),
+  'PE005', NULL, 'An or of 999 unmet alternatives: PE005');
+SELECT is(
+  jsonb_array_length(pg_temp.error_of(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'or', 'conditions', (SELECT jsonb_agg(jsonb_build_object('type', 'position_is', 'position', i + 10)) FROM generate_series(1, 999) AS i)))) #> '{detail,failures}'),
+  999, 'PE005 lists all 999 failures');
+SELECT is(
+  pg_temp.error_of(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'or', 'conditions', (SELECT jsonb_agg(jsonb_build_object('type', 'position_is', 'position', 999)) FROM generate_series(1, 16000))))) -> 'detail',
+  '{"field": "condition", "reason": "is larger than 65536 bytes as JSON (got 672030)"}'::jsonb,
+  'The audit''s or of 16,000 alternatives: PE103, too large (bytes of the jsonb text form)');
+SELECT is(
+  pg_temp.error_of(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'position_is', 'position', 1, 'padding', repeat('x', 65536)))) -> 'detail',
+  '{"field": "condition", "reason": "is larger than 65536 bytes as JSON (got 65589)"}'::jsonb,
+  'A single condition with a large extra field: PE103, too large');
+SELECT throws_ok(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$,
+    jsonb_build_object('type', 'position_is', 'position', 1, 'padding', repeat('x', 65536 - 53))),
+  'PE001', NULL, 'A condition of exactly 65536 bytes: evaluated (not met: PE001, not PE103)');
+-- n levels: n - 1 single-operand ands around stream_exists.
+CREATE FUNCTION pg_temp.nested(n int) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT (repeat('{"type": "and", "conditions": [', n - 1) || '{"type": "stream_exists"}' || repeat(']}', n - 1))::jsonb $$;
+SELECT lives_ok(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$, pg_temp.nested(32)),
+  '32 levels of and: evaluated');
+SELECT throws_ok(format($$SELECT * FROM pgevents.append('condition', 'empty', '[]', %L)$$, pg_temp.nested(32)),
+  'PE003', NULL, '32 levels of and on an empty stream: the innermost stream_exists fails: PE003');
+SELECT is(
+  pg_temp.error_of(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$, pg_temp.nested(33))) -> 'detail',
+  '{"field": "condition", "reason": "nests and/or conditions deeper than 32 levels"}'::jsonb,
+  '33 levels: PE103, too deep');
+SELECT is(
+  pg_temp.error_of(format($$SELECT * FROM pgevents.append('condition', 'two-events', '[]', %L)$$, pg_temp.nested(2000))) ->> 'sqlstate',
+  'PE103', '2000 levels: PE103 (no stack overflow)');
+SELECT is(
+  pg_temp.error_of(format($$SELECT * FROM pgevents.append_streams('condition', %L)$$,
+    jsonb_build_object('two-events', jsonb_build_object('events', '[]'::jsonb, 'condition', pg_temp.nested(33))))) -> 'detail',
+  '{"field": "condition", "reason": "nests and/or conditions deeper than 32 levels"}'::jsonb,
+  'append_streams: the same limits');
+
+-- Before the lock: a second session holds the stream's lock (an append in an
+-- open transaction); a refused condition fails at once, a valid one waits.
+RESET ROLE; -- dblink needs a superuser (trust authentication)
+SELECT dblink_connect('locker', pg_temp.dsn()) \gset ignored_
+SELECT dblink_exec('locker', 'BEGIN') \gset ignored_
+SELECT n FROM dblink('locker', $$SELECT count(*) FROM pgevents.append('condition', 'locked', '[{"name": "A", "payload": 1}]')$$) AS t(n bigint) \gset ignored_
+SET LOCAL ROLE pgevents_writer;
+SET LOCAL lock_timeout = '50ms';
+SELECT throws_ok(format($$SELECT * FROM pgevents.append('condition', 'locked', '[{"name": "B", "payload": 1}]', %L)$$, pg_temp.nested(33)),
+  'PE103', NULL, 'Stream locked by another session: a too deep condition is refused (PE103) without waiting for the lock');
+SELECT throws_ok($$SELECT * FROM pgevents.append('condition', 'locked', '[{"name": "B", "payload": 1}]', '{"type": "stream_is_empty"}')$$,
+  '55P03', NULL, 'Control: a valid condition waits for the lock (here: lock_timeout, 55P03)');
+RESET lock_timeout;
+RESET ROLE;
+SELECT dblink_exec('locker', 'ROLLBACK') \gset ignored_
+SELECT dblink_disconnect('locker') \gset ignored_
+SET LOCAL ROLE pgevents_writer;
+SELECT is(pgevents.stream_position('condition', 'locked'), NULL, 'Nothing was written to the locked stream');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,10 +5,17 @@
 -- - Even the owner (a superuser here): UPDATE, DELETE and TRUNCATE fail with
 --   PE900, also when the WHERE clause matches no row
 -- - The events are unchanged afterwards; appending still works
+-- - Writer and reader LOGIN roles cannot get around the trigger: disabling
+--   or dropping it, changing the table's owner, session_replication_role =
+--   replica, DELETE/UPDATE/TRUNCATE: 42501; the events are unchanged
+-- - Who can bypass it, exactly (the README's list): the table's owner
+--   (ALTER TABLE ... DISABLE TRIGGER, then DELETE) and superusers (also
+--   session_replication_role = replica); shown as the owner here, then
+--   rolled back
 -- (Ordinary roles are refused earlier, by privileges: privileges_test.sql.)
 BEGIN;
 \ir helpers.psql
-SELECT plan(17);
+SELECT plan(39);
 
 SELECT has_trigger('pgevents', 'events', 'events_immutable', 'Trigger events_immutable exists');
 SELECT trigger_is('pgevents', 'events', 'events_immutable', 'pgevents', 'forbid_event_changes', 'It runs pgevents.forbid_event_changes()');
@@ -52,6 +59,41 @@ RESET ROLE;
 SET LOCAL ROLE pgevents_reader;
 SELECT throws_ok($$DELETE FROM pgevents.events WHERE false$$, '42501', NULL, 'Reader: DELETE is refused (by privileges, before the trigger)');
 RESET ROLE;
+
+-- Least-privileged LOGIN roles cannot get around the trigger.
+CREATE ROLE pgevents_test_writer_login LOGIN;
+GRANT pgevents_writer TO pgevents_test_writer_login;
+CREATE ROLE pgevents_test_reader_login LOGIN;
+GRANT pgevents_reader TO pgevents_test_reader_login;
+CREATE TEMP TABLE attacks (sql text);
+GRANT SELECT ON attacks TO PUBLIC;
+INSERT INTO attacks VALUES
+  ('ALTER TABLE pgevents.events DISABLE TRIGGER events_immutable'),
+  ('ALTER TABLE pgevents.events DISABLE TRIGGER ALL'),
+  ('ALTER TABLE pgevents.events ENABLE REPLICA TRIGGER events_immutable'),
+  ('DROP TRIGGER events_immutable ON pgevents.events'),
+  ('ALTER TABLE pgevents.events OWNER TO pgevents_test_writer_login'),
+  ('SET session_replication_role = replica'),
+  ('DELETE FROM pgevents.events');
+SET LOCAL ROLE pgevents_test_writer_login;
+SELECT throws_ok(a.sql, '42501', NULL, 'Writer login: ' || a.sql || ': 42501') FROM attacks a;
+RESET ROLE;
+SET LOCAL ROLE pgevents_test_reader_login;
+SELECT throws_ok(a.sql, '42501', NULL, 'Reader login: ' || a.sql || ': 42501') FROM attacks a;
+RESET ROLE;
+SELECT results_eq($$SELECT * FROM pgevents.read_stream('immutable', 'stream-1') LIMIT 2$$, $$SELECT * FROM before_changes ORDER BY position$$,
+  'After the logins'' attempts: the events are unchanged');
+SELECT is((SELECT tgenabled::text FROM pg_trigger WHERE tgrelid = 'pgevents.events'::regclass AND tgname = 'events_immutable'), 'O',
+  'The trigger is still enabled');
+
+-- The documented bypasses (README, security): the owner and superusers.
+SELECT lives_ok($$ALTER TABLE pgevents.events DISABLE TRIGGER events_immutable$$, 'Owner: ALTER TABLE ... DISABLE TRIGGER works (a documented bypass)');
+SELECT lives_ok($$DELETE FROM pgevents.events WHERE category = 'immutable' AND position = 2$$, 'Owner: then DELETE works');
+SELECT lives_ok($$ALTER TABLE pgevents.events ENABLE TRIGGER events_immutable$$, 'Owner: the trigger enabled again');
+SELECT lives_ok($$SET LOCAL session_replication_role = replica$$, 'Superuser: session_replication_role = replica (a documented bypass)');
+SELECT lives_ok($$DELETE FROM pgevents.events WHERE category = 'immutable' AND position = 1$$, 'Superuser: in replica mode DELETE works');
+SET LOCAL session_replication_role = origin;
+SELECT throws_ok($$DELETE FROM pgevents.events WHERE false$$, 'PE900', NULL, 'Back in origin mode: PE900');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -8,10 +8,20 @@
 -- - Reader: may call the read API and SELECT pgevents.events; may not append
 --   or change anything
 -- - PUBLIC and a role without grants: nothing
--- The tests run as each role with SET LOCAL ROLE.
+-- - A routine added to the schema later (by the owner, moved into it, in an
+--   extension created in it) is not executable by PUBLIC, so a reader login
+--   cannot call it (event trigger pgevents_revoke_public_execute: these
+--   tests install as a superuser)
+-- - An installation with its own roles (setting roles_prefix, then
+--   pgevents.apply_roles as every migrate runs it): every privilege moves
+--   from pgevents_reader/pgevents_writer to <prefix>_reader/_writer, so a
+--   member of pgevents_writer can no longer write; a bad prefix, or an
+--   existing login role of that name: PE113
+-- The tests run as each role with SET LOCAL ROLE (LOGIN roles where the
+-- attack is a login's).
 BEGIN;
 \ir helpers.psql
-SELECT plan(50);
+SELECT plan(71);
 
 SELECT has_role('pgevents_writer', 'Role pgevents_writer exists');
 SELECT has_role('pgevents_reader', 'Role pgevents_reader exists');
@@ -46,7 +56,11 @@ INSERT INTO api VALUES
   ('pgevents.lock_scope(text,text)', false, false),
   ('pgevents.parse_timestamp(text,jsonb)', true, true),
   ('pgevents.raise_invalid(text,text,text)', true, true),
-  ('pgevents.forbid_event_changes()', false, false);
+  ('pgevents.forbid_event_changes()', false, false),
+  ('pgevents.apply_roles()', false, false),
+  ('pgevents.revoke_public_execute()', false, false),
+  ('pgevents.check_condition(jsonb,text)', false, false),
+  ('pgevents.setting(text)', false, false);
 SELECT is_empty($$SELECT fn FROM api WHERE to_regprocedure(fn) IS NULL$$, 'Every event store function listed here exists');
 SELECT results_eq(
   $$SELECT fn, has_function_privilege('pgevents_writer', fn, 'EXECUTE') FROM api ORDER BY fn$$,
@@ -124,6 +138,75 @@ SET LOCAL ROLE pgevents_test_nobody;
 SELECT throws_ok($$SELECT * FROM pgevents.read_stream('privileges', 'existing')$$, '42501', NULL, 'A role without grants: read_stream is denied');
 SELECT throws_ok($$SELECT * FROM pgevents.append('privileges', 'nobody', '[{"name": "A", "payload": 1}]')$$, '42501', NULL, 'A role without grants: append is denied');
 RESET ROLE;
+
+-- Routines added to the schema later: not executable by PUBLIC.
+CREATE ROLE pgevents_test_reader_login LOGIN;
+GRANT pgevents_reader TO pgevents_test_reader_login;
+SELECT is((SELECT evtenabled::text || ' ' || evtevent FROM pg_event_trigger WHERE evtname = 'pgevents_revoke_public_execute'),
+  'O ddl_command_end', 'Event trigger pgevents_revoke_public_execute is enabled (superuser install)');
+CREATE FUNCTION pgevents.added_later() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+  AS $$ SELECT count(*) FROM pgevents.events $$;
+CREATE FUNCTION public.moved_in() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+ALTER FUNCTION public.moved_in() SET SCHEMA pgevents;
+CREATE PROCEDURE pgevents.added_procedure() LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE OR REPLACE FUNCTION pgevents.added_later() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+  AS $$ SELECT count(*) + 0 FROM pgevents.events $$;
+SELECT is_empty(
+  $$SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.pronamespace = 'pgevents'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
+  'Routines added later (created, replaced, moved in, a procedure): PUBLIC may execute none');
+SET LOCAL ROLE pgevents_test_reader_login;
+SELECT throws_ok($$SELECT pgevents.added_later()$$, '42501', NULL, 'Reader login: a SECURITY DEFINER function added later is denied');
+SELECT throws_ok($$SELECT pgevents.moved_in()$$, '42501', NULL, 'Reader login: a function moved into the schema is denied');
+SELECT throws_ok($$CALL pgevents.added_procedure()$$, '42501', NULL, 'Reader login: a procedure added later is denied');
+RESET ROLE;
+CREATE FUNCTION public.elsewhere() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+SELECT ok(has_function_privilege('public', 'public.elsewhere()', 'EXECUTE'), 'A function created in another schema keeps PUBLIC''s EXECUTE');
+SELECT lives_ok($$GRANT EXECUTE ON FUNCTION pgevents.added_later() TO pgevents_reader$$, 'An explicit GRANT still works');
+SET LOCAL ROLE pgevents_test_reader_login;
+SELECT lives_ok($$SELECT pgevents.added_later()$$, 'Reader login: granted explicitly, it may call it');
+RESET ROLE;
+
+-- An installation with its own roles (last: it moves the grants away from
+-- the roles the tests above use).
+CREATE ROLE pgevents_test_writer_login LOGIN;
+GRANT pgevents_writer TO pgevents_test_writer_login;
+UPDATE pgevents.settings SET value = '"Bad-Prefix"' WHERE name = 'roles_prefix';
+SELECT throws_ok($$SELECT pgevents.apply_roles()$$, 'PE113', NULL, 'A roles prefix that is not a lowercase name: PE113');
+CREATE ROLE pgevents_test_login_writer LOGIN;
+UPDATE pgevents.settings SET value = '"pgevents_test_login"' WHERE name = 'roles_prefix';
+SELECT throws_ok($$SELECT pgevents.apply_roles()$$, 'PE113', NULL, 'An existing login role named <prefix>_writer: PE113');
+UPDATE pgevents.settings SET value = '"pgevents_test_own"' WHERE name = 'roles_prefix';
+SELECT lives_ok($$SELECT pgevents.apply_roles()$$, 'apply_roles with the prefix pgevents_test_own');
+SELECT ok(NOT rolcanlogin AND NOT rolsuper, 'It created ' || rolname || ' (NOLOGIN)')
+  FROM pg_roles WHERE rolname IN ('pgevents_test_own_reader', 'pgevents_test_own_writer') ORDER BY rolname;
+SELECT is_empty($$
+  SELECT 'schema' FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'pgevents' AND a.grantee IN ('pgevents_reader'::regrole, 'pgevents_writer'::regrole)
+  UNION ALL SELECT c.oid::regclass::text FROM pg_class c, aclexplode(c.relacl) a
+   WHERE c.relnamespace = 'pgevents'::regnamespace AND a.grantee IN ('pgevents_reader'::regrole, 'pgevents_writer'::regrole)
+  UNION ALL SELECT p.oid::regprocedure::text FROM pg_proc p, aclexplode(p.proacl) a
+   WHERE p.pronamespace = 'pgevents'::regnamespace AND a.grantee IN ('pgevents_reader'::regrole, 'pgevents_writer'::regrole)$$,
+  'pgevents_reader and pgevents_writer keep no privilege in this installation');
+SELECT results_eq(
+  $$SELECT fn, has_function_privilege('pgevents_test_own_writer', fn, 'EXECUTE') FROM api ORDER BY fn$$,
+  $$SELECT fn, writer FROM api ORDER BY fn$$,
+  'The installation''s writer has exactly the writer''s function privileges');
+SELECT results_eq(
+  $$SELECT fn, has_function_privilege('pgevents_test_own_reader', fn, 'EXECUTE') FROM api ORDER BY fn$$,
+  $$SELECT fn, reader FROM api ORDER BY fn$$,
+  'The installation''s reader has exactly the reader''s function privileges');
+SELECT table_privs_are('pgevents', 'events', 'pgevents_test_own_reader', ARRAY['SELECT'], 'The installation''s reader may SELECT pgevents.events');
+SELECT ok(has_function_privilege('pgevents_test_own_reader', 'pgevents.added_later()', 'EXECUTE'), 'An explicit grant to pgevents_reader moved too');
+SET LOCAL ROLE pgevents_test_writer_login;
+SELECT throws_ok($$SELECT * FROM pgevents.append('privileges', 'shared-role', '[{"name": "A", "payload": 1}]')$$,
+  '42501', NULL, 'A member of pgevents_writer can no longer append');
+RESET ROLE;
+GRANT pgevents_test_own_writer TO pgevents_test_writer_login;
+SET LOCAL ROLE pgevents_test_writer_login;
+SELECT results_eq($$SELECT position FROM pgevents.append('privileges', 'own-role', '[{"name": "A", "payload": 1}]')$$,
+  $$VALUES (0::bigint)$$, 'A member of the installation''s writer appends');
+RESET ROLE;
+SELECT lives_ok($$SELECT pgevents.apply_roles()$$, 'apply_roles again: nothing left to move');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -11,9 +11,19 @@
 -- - It may read anything, and runs with the owner's privileges, so a writer
 --   that cannot call the function itself can still use the condition
 -- - Unregistered type: PE103
+-- Attacks by a least-privileged LOGIN role (a member of pgevents_writer only)
+-- that owns a schema of its own:
+-- - A function it owns cannot be registered (PE108), nor a SECURITY DEFINER
+--   one it owns
+-- - A registration of such a function from before the check (inserted as the
+--   owner), then swapped by the attacker (CREATE OR REPLACE) for a body that
+--   forges an event below the fence and grants itself the owner role: the
+--   append is refused with PE103, no event is forged, no membership gained
+-- - A registered function the owner later gives away (ALTER FUNCTION OWNER)
+--   is refused at call time (PE103)
 BEGIN;
 \ir helpers.psql
-SELECT plan(45);
+SELECT plan(59);
 
 SELECT has_function('pgevents', 'register_condition_type', ARRAY['text', 'regprocedure'], 'register_condition_type(type, function) exists');
 SELECT volatility_is('pgevents', 'register_condition_type', ARRAY['text', 'regprocedure'], 'volatile', 'register_condition_type is VOLATILE');
@@ -156,6 +166,64 @@ SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"
 DROP FUNCTION pgevents_fixtures.dropped(text, text, pgevents.events, jsonb);
 SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'custom-1', '[]', '{"type": "dropped"}')$$,
   'PE103', NULL, 'Registered function dropped: PE103 (an unusable type), not a syntax error');
+
+-- Attacks by an application role (LOGIN, member of pgevents_writer only).
+CREATE ROLE pgevents_test_attacker LOGIN;
+GRANT pgevents_writer TO pgevents_test_attacker;
+CREATE SCHEMA pgevents_attacker AUTHORIZATION pgevents_test_attacker;
+SET LOCAL ROLE pgevents_test_attacker;
+CREATE FUNCTION pgevents_attacker.harmless(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+CREATE FUNCTION pgevents_attacker.definer(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql SECURITY DEFINER AS $$ SELECT true $$;
+RESET ROLE;
+SELECT throws_ok($$SELECT pgevents.register_condition_type('harmless', 'pgevents_attacker.harmless(text, text, pgevents.events, jsonb)')$$,
+  'PE108', NULL, 'A function owned by an application role cannot be registered: PE108');
+SELECT is(pg_temp.error_of($$SELECT pgevents.register_condition_type('harmless', 'pgevents_attacker.harmless(text, text, pgevents.events, jsonb)')$$) #>> '{detail,field}',
+  'function', 'PE108 DETAIL names the field function');
+SELECT throws_ok($$SELECT pgevents.register_condition_type('definer', 'pgevents_attacker.definer(text, text, pgevents.events, jsonb)')$$,
+  'PE108', NULL, 'A SECURITY DEFINER function owned by an application role cannot be registered: PE108');
+SELECT is_empty($$SELECT * FROM pgevents.condition_types WHERE type IN ('harmless', 'definer')$$, 'Refused: no row');
+
+-- A registration made before registrations were checked (as the owner, directly).
+INSERT INTO pgevents.condition_types VALUES ('harmless', 'pgevents_attacker.harmless(text, text, pgevents.events, jsonb)')
+  ON CONFLICT (type) DO NOTHING;
+SET LOCAL ROLE pgevents_test_attacker;
+SELECT is(session_user::text || '/' || current_user::text, 'postgres/pgevents_test_attacker', 'The attack runs as the attacker');
+-- The swap: forge an event below the fence, and become the owner.
+CREATE OR REPLACE FUNCTION pgevents_attacker.harmless(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO pgevents.events (transaction_id, id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+    VALUES ('3'::xid8, gen_random_uuid(), 'forged', 'forged', 0, 'Forged', '{}', 'null', now(), now());
+  EXECUTE format('GRANT %I TO pgevents_test_attacker',
+    (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'pgevents'));
+  RETURN true;
+END;
+$$;
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'attacked', '[{"name": "A", "payload": 1}]', '{"type": "harmless"}')$$,
+  'PE103', NULL, 'Swapped function owned by the attacker: the append is refused (PE103), the function never runs');
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'attacked', '[]', '{"type": "or", "conditions": [{"type": "stream_is_empty"}, {"type": "harmless"}]}')$$,
+  'PE103', NULL, 'Also nested in an or whose first alternative is met (validated before evaluation): PE103');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.append_streams('custom', '{"attacked": {"events": [], "condition": {"type": "harmless"}}}')$$) ->> 'sqlstate',
+  'PE103', 'And through append_streams: PE103');
+RESET ROLE;
+SELECT is_empty($$SELECT * FROM pgevents.events WHERE category IN ('forged', 'custom') AND stream IN ('forged', 'attacked')$$,
+  'After the attack: no forged event, nothing appended');
+SELECT ok(NOT pg_has_role('pgevents_test_attacker', (SELECT nspowner FROM pg_namespace WHERE nspname = 'pgevents'), 'MEMBER'),
+  'After the attack: the attacker is not a member of the owner role');
+SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'pgevents_test_attacker'), 'After the attack: the attacker is no superuser');
+DELETE FROM pgevents.condition_types WHERE type = 'harmless';
+
+-- A function the owner registered, then gave away: refused at call time.
+CREATE FUNCTION pgevents_fixtures.given_away(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;
+SELECT lives_ok($$SELECT pgevents.register_condition_type('given_away', 'pgevents_fixtures.given_away(text, text, pgevents.events, jsonb)')$$,
+  'A function owned by the owner registers');
+ALTER FUNCTION pgevents_fixtures.given_away(text, text, pgevents.events, jsonb) OWNER TO pgevents_test_attacker;
+SELECT throws_ok($$SELECT * FROM pgevents.append('custom', 'given-away', '[{"name": "A", "payload": 1}]', '{"type": "given_away"}')$$,
+  'PE103', NULL, 'A registered function now owned by another role is refused at call time: PE103');
+SELECT is(pgevents.stream_position('custom', 'given-away'), NULL, 'Refused: nothing written');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,23 +17,37 @@ import (
 )
 
 const migrateUsage = `Usage:
-  pgevents migrate up       [--database-url URL]
+  pgevents migrate up       [--database-url URL] [--roles-prefix PREFIX]
   pgevents migrate status   [--database-url URL]
   pgevents migrate validate [--database-url URL]
-  pgevents migrate sql      [--after VERSION] [--functions=false]
+  pgevents migrate sql      [--after VERSION] [--functions=false] [--roles-prefix PREFIX]
 
 up        applies every pending versioned migration (goose, recorded in
           ` + pgevents.MigrationTable + `), then installs the current
           version of every pgevents function in one transaction. Both steps
           hold advisory locks, so running it again, or from several processes
-          at once, is safe.
+          at once, is safe. The connected role (current_user) owns what it
+          creates; before executing anything, up refuses (exit 1) a database
+          where pgevents or pgevents_meta, or an object in them, belongs to
+          another role, or goose's table has triggers, rules or row-level
+          security: such objects would run another role's code as yours. To
+          migrate as a NOLOGIN owner role, add options=-c role=OWNER to the
+          connection string (URL: ?options=-c%20role%3DOWNER).
+          --roles-prefix P gives this installation its own roles, P_reader
+          and P_writer (created if missing: needs CREATEROLE), instead of
+          pgevents_reader and pgevents_writer, which are shared by every
+          database of the cluster. Set it at the first migrate (or on an
+          installation with the default roles); it is remembered, and a
+          different one is refused.
 status    lists the versioned migrations and whether each is applied.
 validate  exits 1 (listing them on stderr) when migrations are pending, 0
           when the database is up to date.
 sql       prints the Up SQL of the versioned migrations, then every function
           definition, for users of other migration tools. It needs no
           database. Apply the migrations once each, in order; re-apply the
-          functions section after every upgrade (it is repeatable).
+          functions section after every upgrade (it is repeatable). With
+          --roles-prefix, an UPDATE of the setting roles_prefix comes before
+          the functions section (print it at the first install only).
 
 status and validate only read: on a database pgevents was never applied to
 they report every migration as pending and create nothing. Only up changes
@@ -51,15 +66,21 @@ func (e *env) migrate(ctx context.Context, databaseURL string, args []string) er
 	sub, args := fs.Arg(0), fs.Args()[1:]
 	fs = newFlagSet("pgevents migrate " + sub)
 	var (
-		after     int64
-		functions bool
+		after       int64
+		functions   bool
+		rolesPrefix string
+		prefixUsage = "this installation's roles are PREFIX_reader and PREFIX_writer (default: the installed prefix, else pgevents)"
 	)
 	switch sub {
-	case "up", "status", "validate":
+	case "up":
+		fs.StringVar(&databaseURL, "database-url", databaseURL, databaseURLUsage)
+		fs.StringVar(&rolesPrefix, "roles-prefix", "", prefixUsage)
+	case "status", "validate":
 		fs.StringVar(&databaseURL, "database-url", databaseURL, databaseURLUsage)
 	case "sql":
 		fs.Int64Var(&after, "after", 0, "print only the migrations with a version above this one (an upgrade from it)")
 		fs.BoolVar(&functions, "functions", true, "print the function definitions after the migrations")
+		fs.StringVar(&rolesPrefix, "roles-prefix", "", prefixUsage)
 	default:
 		return e.usageError(migrateUsage, "migrate: unknown subcommand %q", sub)
 	}
@@ -70,7 +91,7 @@ func (e *env) migrate(ctx context.Context, databaseURL string, args []string) er
 		return e.usageError(migrateUsage, "migrate %s: unexpected argument %q", sub, fs.Arg(0))
 	}
 	if sub == "sql" {
-		return e.migrateSQL(after, functions)
+		return e.migrateSQL(after, functions, rolesPrefix)
 	}
 
 	db, err := e.open(ctx, databaseURL)
@@ -80,7 +101,7 @@ func (e *env) migrate(ctx context.Context, databaseURL string, args []string) er
 	defer db.Close()
 	switch sub {
 	case "up":
-		return e.migrateUp(ctx, db)
+		return e.migrateUp(ctx, db, rolesPrefix)
 	case "status":
 		return e.migrateStatus(ctx, db)
 	default:
@@ -117,12 +138,12 @@ func (e *env) open(ctx context.Context, databaseURL string) (*sql.DB, error) {
 	return db, nil
 }
 
-func (e *env) migrateUp(ctx context.Context, db *sql.DB) error {
+func (e *env) migrateUp(ctx context.Context, db *sql.DB, rolesPrefix string) error {
 	before, err := pgevents.MigrateStatus(ctx, db)
 	if err != nil {
 		return err
 	}
-	if err := pgevents.Migrate(ctx, db); err != nil {
+	if err := pgevents.MigrateWithOpts(ctx, db, &pgevents.MigrateOpts{RolesPrefix: rolesPrefix}); err != nil {
 		return err
 	}
 	// Migrate applied everything it knows, so the version is the newest one.
@@ -146,6 +167,9 @@ func (e *env) migrateUp(ctx context.Context, db *sql.DB) error {
 		version, len(pending), strings.Join(pending, ", "))
 	return nil
 }
+
+// rolesPrefixRe is the shape of --roles-prefix (pgevents.MigrateOpts.RolesPrefix).
+var rolesPrefixRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
 
 func (e *env) migrateStatus(ctx context.Context, db *sql.DB) error {
 	status, err := pgevents.MigrateStatus(ctx, db)
@@ -203,13 +227,16 @@ func current(status []pgevents.MigrationStatus) (version int64, pending int) {
 	return version, pending
 }
 
-func (e *env) migrateSQL(after int64, functions bool) error {
+func (e *env) migrateSQL(after int64, functions bool, rolesPrefix string) error {
 	migrations, err := listMigrations()
 	if err != nil {
 		return err
 	}
 	if after < 0 {
 		return errors.New("pgevents: migrate sql: --after must not be negative")
+	}
+	if rolesPrefix != "" && !rolesPrefixRe.MatchString(rolesPrefix) {
+		return fmt.Errorf("pgevents: migrate sql: --roles-prefix must match [a-z][a-z0-9_]{0,47} (got %q)", rolesPrefix)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- pgevents schema SQL (%s), printed by `pgevents migrate sql`.\n", buildVersion())
@@ -229,6 +256,10 @@ func (e *env) migrateSQL(after int64, functions bool) error {
 	}
 	if n == 0 {
 		fmt.Fprintf(&b, "\n-- No migration has a version above %d.\n", after)
+	}
+	if rolesPrefix != "" {
+		fmt.Fprintf(&b, "\n-- This installation's roles: %[1]s_reader and %[1]s_writer (the functions section moves the grants to them).\n"+
+			"UPDATE pgevents.settings SET value = to_jsonb('%[1]s'::text) WHERE name = 'roles_prefix';\n", rolesPrefix)
 	}
 	if functions {
 		sqlText, err := pgevents.FunctionsSQL()
