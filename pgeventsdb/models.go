@@ -37,6 +37,27 @@ type Event struct {
 	ObservedAt time.Time
 }
 
+// Row type of pgevents.category_stats() (always empty itself).
+type PgeventsCategoryStat struct {
+	Category         *string
+	Events           *int64
+	EventsExact      *bool
+	Streams          *int64
+	StreamsExact     *bool
+	LastMinute       *int64
+	LastMinuteExact  *bool
+	LastHour         *int64
+	LastHourExact    *bool
+	LatestObservedAt *time.Time
+}
+
+// Row type of pgevents.event_name_stats() (always empty itself).
+type PgeventsEventNameStat struct {
+	Name   *string
+	Events *int64
+	Exact  *bool
+}
+
 // Installation settings (limits, switches). Owner-only writes: UPDATE pgevents.settings SET value = ... WHERE name = ...; readable by pgevents_reader and pgevents_writer.
 type PgeventsSetting struct {
 	Name        string

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Default values of Config's fields.
@@ -33,11 +37,33 @@ type Config struct {
 	// pgevents.RetryOnConditionFailed). -1 disables retries. Defaults to
 	// DefaultMaxRetries (10).
 	MaxRetries int
+	// MeterProvider gives the Store's OpenTelemetry meter (instrumentation
+	// scope InstrumentationName): counters of appends, events appended and
+	// read, read pages, errors by SQLSTATE class, unmet conditions and
+	// retries, a histogram of call durations, gauges of the fence lag. nil
+	// means otel.GetMeterProvider(), a no-op unless the application installs
+	// an SDK. See the README's telemetry section for every name.
+	MeterProvider metric.MeterProvider
+	// ReadPool, when set, serves the Store's reads (ReadStream, ReadEvents,
+	// LatestEvent, FenceLag and the stats methods) while appends go to the
+	// pool given to New: typically a pool on a hot standby (streaming
+	// replica). Reads from a standby keep the resumable-order guarantee (the
+	// fence comes from the standby's own snapshot) but lag the primary: see
+	// the README's section on replicas. A Store bound to a caller's
+	// transaction (WithTx) reads in that transaction. The Store never closes
+	// it. nil means the pool given to New.
+	ReadPool *pgxpool.Pool
 	// RetryBackoff is the base delay before a retry: before retry n (from 0)
 	// the Store sleeps a random duration between half and all of
 	// RetryBackoff * 2^min(n, 6), or until the operation's context ends.
 	// Defaults to DefaultRetryBackoff (5ms).
 	RetryBackoff time.Duration
+	// TracerProvider gives the Store's OpenTelemetry tracer: one span per
+	// call (pgevents.append, pgevents.read_events, ...) with the category,
+	// stream and scope as attributes, and an event per retry. nil means
+	// otel.GetTracerProvider(), a no-op unless the application installs an
+	// SDK.
+	TracerProvider trace.TracerProvider
 }
 
 // withDefaults returns a validated copy of cfg (nil meaning all defaults)

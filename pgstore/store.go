@@ -31,7 +31,9 @@ type Store struct {
 	onRetry func(err error) // test hook: called before each retry
 	pool    *pgxpool.Pool
 	queries *pgeventsdb.Queries
-	tx      pgx.Tx // set by WithTx
+	reader  *Store     // serves reads: itself, or a copy over Config.ReadPool
+	tel     *telemetry // OpenTelemetry tracer and instruments (telemetry.go)
+	tx      pgx.Tx     // set by WithTx
 }
 
 // New returns a Store over pool, configured by cfg (nil means defaults).
@@ -50,7 +52,12 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{cfg: c, pool: pool, queries: pgeventsdb.New()}, nil
+	s := &Store{cfg: c, pool: pool, queries: pgeventsdb.New()}
+	if s.tel, err = newTelemetry(c.TracerProvider, c.MeterProvider); err != nil {
+		return nil, fmt.Errorf("pgevents: pgstore: telemetry: %w", err)
+	}
+	s.reader = s.withReadPool(c.ReadPool)
+	return s, nil
 }
 
 // WithTx returns a Store bound to the caller's transaction tx: every
@@ -71,6 +78,7 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 	}
 	bound := *s
 	bound.tx = tx
+	bound.reader = &bound
 	return &bound
 }
 
@@ -101,7 +109,9 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 // reused in another stream or with other content) for bad names, events,
 // conditions or scope; ErrRetryable when retries are exhausted. Nothing is
 // written on error.
-func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (*pgevents.AppendResult, error) {
+func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (res *pgevents.AppendResult, err error) {
+	ctx, c := s.tel.start(ctx, opAppendEvents, appendAttrs(params))
+	defer func() { c.end(err, resultLen(res)) }()
 	arg, err := appendParamsToInternal(params)
 	if err != nil {
 		return nil, err
@@ -135,7 +145,9 @@ func (s *Store) AppendEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.
 // ctx governs the whole call, retries included. Errors are those of
 // AppendEvents; a *pgevents.ConditionError names the stream whose condition
 // failed. Nothing is written on error.
-func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStreamsParams) (*pgevents.AppendResult, error) {
+func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStreamsParams) (res *pgevents.AppendResult, err error) {
+	ctx, c := s.tel.start(ctx, opAppendStreams, appendStreamsAttrs(params))
+	defer func() { c.end(err, resultLen(res)) }()
 	arg, err := appendStreamsParamsToInternal(params)
 	if err != nil {
 		return nil, err
@@ -167,13 +179,15 @@ func (s *Store) AppendStreamsTx(ctx context.Context, tx pgx.Tx, params *pgevents
 //
 // ctx governs the whole call. Errors: a *pgevents.InvalidInputError
 // (ErrInvalidInput) for invalid names, a negative position or limit.
-func (s *Store) ReadStream(ctx context.Context, params *pgevents.ReadStreamParams) ([]pgevents.Event, error) {
+func (s *Store) ReadStream(ctx context.Context, params *pgevents.ReadStreamParams) (events []pgevents.Event, err error) {
+	ctx, c := s.tel.start(ctx, opReadStream, readStreamAttrs(params))
+	defer func() { c.end(err, len(events)) }()
 	arg, err := readStreamParamsToInternal(params)
 	if err != nil {
 		return nil, err
 	}
 	var rows []*pgeventsdb.Event
-	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.reader.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		rows, err = s.queries.ReadStream(ctx, db, arg)
 		return interpretError("read stream", err)
 	})
@@ -207,13 +221,15 @@ func (s *Store) ReadStreamTx(ctx context.Context, tx pgx.Tx, params *pgevents.Re
 // negative sequence number or a transaction id not assigned yet
 // (CodeInvalidReadArgument, fields after_sequence_number and
 // after_transaction_id: such a cursor was never returned by a read).
-func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParams) ([]pgevents.Event, error) {
-	params, err := readEventsParamsOrDefault(params)
+func (s *Store) ReadEvents(ctx context.Context, params *pgevents.ReadEventsParams) (events []pgevents.Event, err error) {
+	ctx, c := s.tel.start(ctx, opReadEvents, readEventsAttrs(params))
+	defer func() { c.end(err, len(events)) }()
+	params, err = readEventsParamsOrDefault(params)
 	if err != nil {
 		return nil, err
 	}
 	var rows []*pgeventsdb.Event
-	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.reader.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		rows, err = s.readEvents(ctx, db, params)
 		return interpretError("read events", err)
 	})
@@ -253,13 +269,15 @@ func (s *Store) ReadEventsTx(ctx context.Context, tx pgx.Tx, params *pgevents.Re
 // ctx governs the whole call. Errors: pgevents.ErrNotFound when the source
 // has no event; a *pgevents.InvalidInputError (ErrInvalidInput) for invalid
 // names or a stream without a category.
-func (s *Store) LatestEvent(ctx context.Context, params *pgevents.LatestEventParams) (*pgevents.Event, error) {
+func (s *Store) LatestEvent(ctx context.Context, params *pgevents.LatestEventParams) (_ *pgevents.Event, err error) {
+	ctx, c := s.tel.start(ctx, opLatestEvent, latestEventAttrs(params))
+	defer func() { c.end(err, 1) }()
 	arg, err := latestEventParamsToInternal(params)
 	if err != nil {
 		return nil, err
 	}
 	var row *pgeventsdb.Event
-	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.reader.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		row, err = s.queries.LatestEvent(ctx, db, arg)
 		return interpretError("latest event", err)
 	})
@@ -298,16 +316,20 @@ type FenceLag struct {
 // cluster (any database) holds the fence back: find it in pg_stat_activity
 // (backend_xid, backend_xmin). Events are delayed, never lost. ctx governs
 // the whole call. It returns no typed errors beyond those of the connection.
-func (s *Store) FenceLag(ctx context.Context) (*FenceLag, error) {
+func (s *Store) FenceLag(ctx context.Context) (lag *FenceLag, err error) {
+	ctx, c := s.tel.start(ctx, opFenceLag, nil)
+	defer func() { c.end(err, 0) }()
 	var row *pgeventsdb.FenceLagRow
-	err := s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
+	err = s.reader.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		row, err = s.queries.FenceLag(ctx, db)
 		return interpretError("fence lag", err)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return fenceLagFromInternal(row), nil
+	lag = fenceLagFromInternal(row)
+	s.tel.recordFence(ctx, lag.HeldBackEvents, lag.Lag)
+	return lag, nil
 }
 
 // FenceLagTx is FenceLag in the caller's transaction tx. This variant
@@ -339,6 +361,7 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, db pgevent
 		if s.onRetry != nil {
 			s.onRetry(err)
 		}
+		s.tel.retry(ctx, err)
 		timer := time.NewTimer(s.backoff(attempt))
 		select {
 		case <-ctx.Done():

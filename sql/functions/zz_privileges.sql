@@ -56,3 +56,11 @@ TO pgevents_reader, pgevents_writer;
 GRANT EXECUTE ON FUNCTION
   pgevents.save_projection(text, text, jsonb, jsonb, jsonb)
 TO pgevents_writer;
+
+-- Operations (issue 12): stats for the CLI, the browser and /metrics.
+-- first_event_at, estimate_events and stats_count_budget stay internal.
+GRANT EXECUTE ON FUNCTION
+  pgevents.log_stats(integer),
+  pgevents.category_stats(text, integer, integer),
+  pgevents.event_name_stats(text, integer, integer)
+TO pgevents_reader, pgevents_writer;
