@@ -12,19 +12,25 @@ import (
 
 const categoryStats = `-- name: CategoryStats :many
 SELECT category, events, events_exact, streams, streams_exact, last_minute, last_minute_exact, last_hour, last_hour_exact, latest_observed_at FROM pgevents.category_stats(p_after => $1, p_limit => $2,
-  p_count_budget => $3)
+  p_count_budget => $3, p_category => $4)
 `
 
 type CategoryStatsParams struct {
 	After       *string
 	MaxRows     int32
 	CountBudget *int32
+	Category    *string
 }
 
 // CategoryStats calls pgevents.category_stats: per-category counts and
-// rates, key-set paged by category.
+// rates, key-set paged by category (or one category).
 func (q *Queries) CategoryStats(ctx context.Context, db DBTX, arg *CategoryStatsParams) ([]*PgeventsCategoryStat, error) {
-	rows, err := db.Query(ctx, categoryStats, arg.After, arg.MaxRows, arg.CountBudget)
+	rows, err := db.Query(ctx, categoryStats,
+		arg.After,
+		arg.MaxRows,
+		arg.CountBudget,
+		arg.Category,
+	)
 	if err != nil {
 		return nil, err
 	}

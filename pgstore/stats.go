@@ -71,6 +71,9 @@ type CategoryStatsParams struct {
 	// After returns only categories sorting after it (key-set paging);
 	// empty starts at the first.
 	After string
+	// Category, when set, returns only that category (no row when it has
+	// no events).
+	Category string
 	// CountBudget is as in StatsParams, shared by the whole call.
 	CountBudget *int
 	// Limit is the most categories returned, 1 to 10000; 0 means 1000.
@@ -177,6 +180,9 @@ func (s *Store) CategoryStats(ctx context.Context, params *CategoryStatsParams) 
 		CountBudget: budgetToInternal(params.CountBudget)}
 	if params.After != "" {
 		arg.After = &params.After
+	}
+	if params.Category != "" {
+		arg.Category = &params.Category
 	}
 	var rows []*pgeventsdb.PgeventsCategoryStat
 	err = s.reader.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {

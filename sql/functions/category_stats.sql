@@ -4,7 +4,8 @@
 -- sorting after it: key-set paging); p_limit (1..10000, default 1000:
 -- categories returned); p_count_budget (NULL: the setting stats_max_count,
 -- default 100000; 0: estimates only): how many index entries the call may
--- count exactly, shared by all its counts.
+-- count exactly, shared by all its counts; p_category (NULL: every
+-- category; else only that one: one row, or none when it has no events).
 -- Returns pgevents.category_stats rows in category order:
 --   category
 --   events, streams           the category's events and streams
@@ -22,13 +23,14 @@
 -- approximate when writers' clocks and commit order disagree. Counts include
 -- events not yet past the snapshot fence (see pgevents.fence_lag).
 -- Nothing here is written by appends: stats cost appends nothing.
--- Raises PE101 (p_after is not a valid category name), PE106 (p_limit or
+-- Raises PE101 (p_after or p_category is not a valid category name), PE106 (p_limit or
 -- p_count_budget out of range). Locks: none beyond planning (estimates).
 -- VOLATILE: reads the clock and statistics.
 CREATE OR REPLACE FUNCTION pgevents.category_stats(
   p_after text DEFAULT NULL,
   p_limit integer DEFAULT 1000,
-  p_count_budget integer DEFAULT NULL
+  p_count_budget integer DEFAULT NULL,
+  p_category text DEFAULT NULL
 )
   RETURNS SETOF pgevents.category_stats
   LANGUAGE plpgsql
@@ -54,9 +56,15 @@ BEGIN
   IF p_after IS NOT NULL THEN
     PERFORM pgevents.check_name('category', p_after);
   END IF;
+  IF p_category IS NOT NULL THEN
+    PERFORM pgevents.check_name('category', p_category);
+  END IF;
   SELECT e.transaction_id INTO _minute_xid FROM pgevents.first_event_at(_now - interval '1 minute') e;
   SELECT e.transaction_id INTO _hour_xid FROM pgevents.first_event_at(_now - interval '1 hour') e;
-  IF p_after IS NULL THEN
+  IF p_category IS NOT NULL THEN
+    SELECT e.category INTO _category FROM pgevents.events e
+     WHERE e.category = p_category AND (p_after IS NULL OR e.category > p_after) LIMIT 1;
+  ELSIF p_after IS NULL THEN
     SELECT e.category INTO _category FROM pgevents.events e ORDER BY e.category LIMIT 1;
   ELSE
     SELECT e.category INTO _category FROM pgevents.events e WHERE e.category > p_after ORDER BY e.category LIMIT 1;
@@ -130,11 +138,12 @@ BEGIN
     SELECT e.observed_at INTO _r.latest_observed_at FROM pgevents.events e
      WHERE e.category = _category ORDER BY e.transaction_id DESC, e.sequence_number DESC LIMIT 1;
     RETURN NEXT _r;
+    EXIT WHEN p_category IS NOT NULL;
 
     SELECT e.category INTO _category FROM pgevents.events e WHERE e.category > _category ORDER BY e.category LIMIT 1;
   END LOOP;
 END;
 $$;
 
-COMMENT ON FUNCTION pgevents.category_stats(text, integer, integer) IS
+COMMENT ON FUNCTION pgevents.category_stats(text, integer, integer, text) IS
   'Operators: per-category events, streams, events in the last minute/hour (exact within a count budget, else planner estimates, flagged) and latest activity; O(categories). Key-set paged by category. No locks. SQLSTATEs: PE101, PE106.';

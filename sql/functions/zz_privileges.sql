@@ -61,6 +61,6 @@ TO pgevents_writer;
 -- first_event_at, estimate_events and stats_count_budget stay internal.
 GRANT EXECUTE ON FUNCTION
   pgevents.log_stats(integer),
-  pgevents.category_stats(text, integer, integer),
+  pgevents.category_stats(text, integer, integer, text),
   pgevents.event_name_stats(text, integer, integer)
 TO pgevents_reader, pgevents_writer;

@@ -9,9 +9,9 @@ SELECT * FROM pgevents.log_stats(p_count_budget => sqlc.narg(count_budget));
 
 -- name: CategoryStats :many
 -- CategoryStats calls pgevents.category_stats: per-category counts and
--- rates, key-set paged by category.
+-- rates, key-set paged by category (or one category).
 SELECT * FROM pgevents.category_stats(p_after => sqlc.narg(after), p_limit => @max_rows,
-  p_count_budget => sqlc.narg(count_budget));
+  p_count_budget => sqlc.narg(count_budget), p_category => sqlc.narg(category));
 
 -- name: EventNameStats :many
 -- EventNameStats calls pgevents.event_name_stats: the event names of the log

@@ -1,6 +1,7 @@
 // Package cli implements the pgevents command: it migrates a database to the
-// current pgevents schema, reports and validates its migration state, and
-// prints the schema SQL for users of other migration tools.
+// current pgevents schema, reports and validates its migration state,
+// prints the schema SQL for users of other migration tools, and reads,
+// follows and summarises the store (read, tail, latest, stats).
 //
 // The package is internal to the command. Run takes its arguments, output
 // writers and environment from a [Config], so tests drive it with
@@ -25,6 +26,12 @@ const (
 	ExitFailure = 1
 	// ExitUsage means the command line was invalid (unknown command or flag).
 	ExitUsage = 2
+	// ExitNotFound means "latest" found no event.
+	ExitNotFound = 3
+	// ExitInterrupted means Ctrl-C or SIGTERM stopped a command before it
+	// finished (128 + SIGINT, as shells report it). "tail -f" is meant to
+	// be stopped that way and exits with ExitOK instead.
+	ExitInterrupted = 130
 )
 
 // EnvDatabaseURL is the environment variable read for the database URL when
@@ -69,12 +76,27 @@ Commands:
   migrate validate  exit 1 when migrations are pending, 0 when up to date
   migrate sql       print the migrations' SQL and the function definitions,
                     for users of other migration tools (no database needed)
+  read              print events of a stream, a category or the log, from a
+                    position or cursor
+  tail [-f]         print a category's or the log's new events as they pass
+                    the fence (-f: keep following); resumable from the cursor
+                    it prints when it stops
+  latest            print the latest event of a stream, a category or the log
+  stats             events, streams, categories, event names, rates over the
+                    last minute and hour, fence lag (estimates marked ~)
   version           print the pgevents version and its schema version
   help              print this help
 
 The database URL comes from --database-url, else from $DATABASE_URL, else
 from the standard PG* variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...).
 It accepts URLs (postgres://user@host/db) and keyword strings (host=/tmp dbname=x).
+read, tail, latest and stats only read: a role with pgevents_reader is enough,
+and a hot standby serves them.
+
+Exit codes: 0 ok (and tail -f stopped by Ctrl-C or SIGTERM); 1 error (and
+migrate validate with pending migrations); 2 usage; 3 latest found no event;
+130 interrupted by Ctrl-C or SIGTERM. Table output is for people; --json
+prints JSON lines for tools such as jq. Progress goes to stderr.
 
 Run "pgevents <command> --help" for a command's flags.
 `
@@ -105,6 +127,11 @@ func Run(ctx context.Context, args []string, cfg *Config) int {
 		return ExitUsage
 	case errors.Is(err, errPending):
 		return ExitFailure
+	case errors.Is(err, errNotFound):
+		return ExitNotFound
+	case ctx.Err() != nil:
+		fmt.Fprintln(e.stderr, "pgevents: interrupted:", err)
+		return ExitInterrupted
 	default:
 		fmt.Fprintln(e.stderr, err)
 		return ExitFailure
@@ -131,6 +158,14 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return e.version(rest[1:])
 	case "migrate":
 		return e.migrate(ctx, databaseURL, rest[1:])
+	case "read":
+		return e.read(ctx, databaseURL, rest[1:])
+	case "tail":
+		return e.tail(ctx, databaseURL, rest[1:])
+	case "latest":
+		return e.latest(ctx, databaseURL, rest[1:])
+	case "stats":
+		return e.stats(ctx, databaseURL, rest[1:])
 	default:
 		return e.usageError(usageText, "unknown command %q", rest[0])
 	}
