@@ -36,28 +36,41 @@ const (
 	attrDBSystem   = attribute.Key("db.system.name")
 )
 
-// operation is one instrumented Store method, with its attribute sets built
-// once (a measurement with a prebuilt set does not allocate).
+// operation is one instrumented Store method, with its attribute sets and
+// option slices built once: a measurement passed a prebuilt slice does not
+// allocate.
 type operation struct {
-	name    string // span name and pgevents.operation value
-	ok      metric.MeasurementOption
-	failed  metric.MeasurementOption
-	only    metric.MeasurementOption // just the operation
-	isRead  bool                     // counts read pages and events read
-	isWrite bool                     // counts appends and events appended
+	name       string // span name and pgevents.operation value
+	okAdd      []metric.AddOption
+	okRecord   []metric.RecordOption
+	errAdd     []metric.AddOption
+	errRecord  []metric.RecordOption
+	onlyAdd    []metric.AddOption // just the operation
+	isRead     bool               // counts read pages and events read
+	isWrite    bool               // counts appends and events appended
+	classAttrs attribute.KeyValue // the operation, for error attributes
 }
 
 func newOperation(name string, isRead, isWrite bool) *operation {
 	op := attrOperation.String(name)
+	ok := metric.WithAttributeSet(attribute.NewSet(op, attrOutcome.String("ok")))
+	failed := metric.WithAttributeSet(attribute.NewSet(op, attrOutcome.String("error")))
+	only := metric.WithAttributeSet(attribute.NewSet(op))
 	return &operation{
-		name:    name,
-		ok:      metric.WithAttributeSet(attribute.NewSet(op, attrOutcome.String("ok"))),
-		failed:  metric.WithAttributeSet(attribute.NewSet(op, attrOutcome.String("error"))),
-		only:    metric.WithAttributeSet(attribute.NewSet(op)),
-		isRead:  isRead,
-		isWrite: isWrite,
+		name:       name,
+		okAdd:      []metric.AddOption{ok},
+		okRecord:   []metric.RecordOption{ok},
+		errAdd:     []metric.AddOption{failed},
+		errRecord:  []metric.RecordOption{failed},
+		onlyAdd:    []metric.AddOption{only},
+		isRead:     isRead,
+		isWrite:    isWrite,
+		classAttrs: op,
 	}
 }
+
+// spanStartOptions are the options of every span pgstore starts.
+var spanStartOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
 
 // The instrumented operations, one per public Store method (their Tx
 // variants share them).
@@ -145,33 +158,36 @@ type call struct {
 // attributes attrs adds (only when the span records). The returned context
 // carries the span, so pgx tracing and retries nest under it.
 func (t *telemetry) start(ctx context.Context, op *operation, attrs func(span trace.Span)) (context.Context, call) {
-	ctx, span := t.tracer.Start(ctx, op.name, trace.WithSpanKind(trace.SpanKindClient))
+	ctx, span := t.tracer.Start(ctx, op.name, spanStartOptions...)
 	if span.IsRecording() {
 		span.SetAttributes(attrDBSystem.String("postgresql"))
 		if attrs != nil {
 			attrs(span)
 		}
 	}
-	return ctx, call{ctx: ctx, op: op, span: span, start: time.Now(), t: t}
+	c := call{ctx: ctx, op: op, span: span, t: t}
+	if t.duration.Enabled(ctx) { // the clock costs when nobody measures
+		c.start = time.Now()
+	}
+	return ctx, c
 }
 
 // end records the call's outcome: err (nil on success) and n, the events it
 // returned.
 func (c call) end(err error, n int) {
 	t, op := c.t, c.op
-	elapsed := time.Since(c.start).Seconds()
-	outcome := op.ok
+	addOpts, recordOpts := op.okAdd, op.okRecord
 	if err != nil && !errors.Is(err, pgevents.ErrNotFound) {
-		outcome = op.failed
+		addOpts, recordOpts = op.errAdd, op.errRecord
 		code := sqlState(err)
 		class := "client"
 		if len(code) >= 2 {
 			class = code[:2]
 		}
-		t.errors.Add(c.ctx, 1, metric.WithAttributes(attrOperation.String(op.name), attrErrorClass.String(class)))
+		t.errors.Add(c.ctx, 1, metric.WithAttributes(op.classAttrs, attrErrorClass.String(class)))
 		var ce *pgevents.ConditionError
 		if errors.As(err, &ce) {
-			t.conditionFailures.Add(c.ctx, 1, metric.WithAttributes(attrOperation.String(op.name), attrCondition.String(ce.Code)))
+			t.conditionFailures.Add(c.ctx, 1, metric.WithAttributes(op.classAttrs, attrCondition.String(ce.Code)))
 		}
 		if c.span.IsRecording() {
 			if code != "" {
@@ -183,16 +199,18 @@ func (c call) end(err error, n int) {
 	} else if c.span.IsRecording() {
 		c.span.SetAttributes(attrEvents.Int(n))
 	}
-	t.duration.Record(c.ctx, elapsed, outcome)
+	if !c.start.IsZero() {
+		t.duration.Record(c.ctx, time.Since(c.start).Seconds(), recordOpts...)
+	}
 	if op.isWrite {
-		t.appends.Add(c.ctx, 1, outcome)
+		t.appends.Add(c.ctx, 1, addOpts...)
 		if err == nil {
-			t.eventsAppended.Add(c.ctx, int64(n), op.only)
+			t.eventsAppended.Add(c.ctx, int64(n), op.onlyAdd...)
 		}
 	}
 	if op.isRead && err == nil {
-		t.readPages.Add(c.ctx, 1, op.only)
-		t.eventsRead.Add(c.ctx, int64(n), op.only)
+		t.readPages.Add(c.ctx, 1, op.onlyAdd...)
+		t.eventsRead.Add(c.ctx, int64(n), op.onlyAdd...)
 	}
 	c.span.End()
 }
