@@ -39,7 +39,7 @@ CREATE OR REPLACE FUNCTION pgevents.category_stats(
   SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
-  _budget bigint := pgevents.stats_count_budget(p_count_budget);
+  _budget bigint := pgevents.stats_count_budget(p_count_budget)::bigint;
   _now timestamptz := pg_catalog.clock_timestamp();
   _minute_xid xid8;
   _hour_xid xid8;
@@ -74,7 +74,7 @@ BEGIN
     _r.category := _category;
 
     -- Events and streams: counted when they fit in the budget.
-    SELECT COALESCE(pg_catalog.sum(g.n), 0), pg_catalog.count(*) INTO _count, _distinct
+    SELECT COALESCE(pg_catalog.sum(g.n), 0)::bigint, pg_catalog.count(*) INTO _count, _distinct
       FROM (SELECT pg_catalog.count(*) AS n
               FROM (SELECT e.stream FROM pgevents.events e WHERE e.category = _category LIMIT _budget + 1) s
              GROUP BY s.stream) g;

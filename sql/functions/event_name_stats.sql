@@ -28,7 +28,7 @@ AS $$
 DECLARE
   -- Names are not in an index: every event counted is a heap fetch, so
   -- at most 10000 are read, whatever the budget.
-  _budget bigint := LEAST(pgevents.stats_count_budget(p_count_budget), 10000);
+  _budget bigint := LEAST(pgevents.stats_count_budget(p_count_budget), 10000)::bigint;
   _names text[];
   _count bigint;
   _total bigint;
@@ -48,7 +48,7 @@ BEGIN
       FROM (SELECT e.name FROM pgevents.events e WHERE e.category = p_category
              ORDER BY e.transaction_id DESC, e.sequence_number DESC LIMIT _budget + 1) s;
   END IF;
-  _count := COALESCE(pg_catalog.cardinality(_names), 0);
+  _count := COALESCE(pg_catalog.cardinality(_names), 0)::bigint;
   IF _count <= _budget THEN
     RETURN QUERY
       SELECT n.name, pg_catalog.count(*), true

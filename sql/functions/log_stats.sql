@@ -43,7 +43,7 @@ CREATE OR REPLACE FUNCTION pgevents.log_stats(
   SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
-  _budget bigint := pgevents.stats_count_budget(p_count_budget);
+  _budget bigint := pgevents.stats_count_budget(p_count_budget)::bigint;
   _now timestamptz := pg_catalog.clock_timestamp();
   _first pgevents.events;
   _count bigint;
@@ -55,7 +55,7 @@ BEGIN
   SELECT e.sequence_number, e.observed_at INTO max_sequence_number, latest_observed_at
     FROM pgevents.events e ORDER BY e.sequence_number DESC LIMIT 1;
 
-  SELECT COALESCE(pg_catalog.sum(g.n), 0), pg_catalog.count(*) INTO _count, _distinct
+  SELECT COALESCE(pg_catalog.sum(g.n), 0)::bigint, pg_catalog.count(*) INTO _count, _distinct
     FROM (SELECT pg_catalog.count(*) AS n
             FROM (SELECT e.category, e.stream FROM pgevents.events e LIMIT _budget + 1) s
            GROUP BY s.category, s.stream) g;
