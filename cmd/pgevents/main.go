@@ -1,7 +1,9 @@
 // Command pgevents migrates a PostgreSQL database to the current pgevents
-// schema and prints the SQL for users of other migration tools.
+// schema, prints the SQL for users of other migration tools, and reads,
+// follows and summarises the store.
 //
 //	pgevents migrate up|status|validate|sql [--database-url URL]
+//	pgevents read|tail [-f]|latest|stats [--database-url URL] [--json]
 //	pgevents version
 //
 // Run "pgevents help" for details. The logic lives in internal/cli.
