@@ -14,7 +14,8 @@
 --   latest_observed_at        when its latest event (in read order) was recorded
 -- How: categories are found by a loose index scan of the category index (one
 -- probe per category). A count is exact when it fits in what is left of the
--- budget (an index-only scan, stopped at the budget); otherwise it is the
+-- budget (an index scan in index order, stopped at the budget: ORDER BY
+-- keeps the planner from sequential scans); otherwise it is the
 -- planner's estimate (pgevents.estimate_events: pg_class/pg_statistic, kept
 -- by autovacuum's ANALYZE; a category's streams are its events divided by
 -- the log's average events per stream). The last minute/hour start at the
@@ -76,7 +77,8 @@ BEGIN
     -- Events and streams: counted when they fit in the budget.
     SELECT COALESCE(pg_catalog.sum(g.n), 0)::bigint, pg_catalog.count(*) INTO _count, _distinct
       FROM (SELECT pg_catalog.count(*) AS n
-              FROM (SELECT e.stream FROM pgevents.events e WHERE e.category = _category LIMIT _budget + 1) s
+              FROM (SELECT e.stream FROM pgevents.events e WHERE e.category = _category
+                     ORDER BY e.stream LIMIT _budget + 1) s
              GROUP BY s.stream) g;
     IF _count <= _budget THEN
       _budget := _budget - _count;
@@ -103,7 +105,8 @@ BEGIN
     ELSE
       SELECT pg_catalog.count(*) INTO _count
         FROM (SELECT 1 FROM pgevents.events e
-               WHERE e.category = _category AND e.transaction_id >= _minute_xid LIMIT _budget + 1) s;
+               WHERE e.category = _category AND e.transaction_id >= _minute_xid
+               ORDER BY e.transaction_id LIMIT _budget + 1) s;
       IF _count <= _budget THEN
         _budget := _budget - _count;
         _r.last_minute := _count;
@@ -120,7 +123,8 @@ BEGIN
     ELSE
       SELECT pg_catalog.count(*) INTO _count
         FROM (SELECT 1 FROM pgevents.events e
-               WHERE e.category = _category AND e.transaction_id >= _hour_xid LIMIT _budget + 1) s;
+               WHERE e.category = _category AND e.transaction_id >= _hour_xid
+               ORDER BY e.transaction_id LIMIT _budget + 1) s;
       IF _count <= _budget THEN
         _budget := _budget - _count;
         _r.last_hour := _count;

@@ -11,7 +11,9 @@
 --   fence, held_back_events, fence_lag   as pgevents.fence_lag() (fence_lag
 --                                 is its lag: NULL when nothing is held back)
 -- How: a count is exact when it fits in what is left of the budget (an
--- index-only scan stopped at the budget); otherwise the planner's estimate
+-- index scan stopped at the budget; ORDER BY keeps the planner from a
+-- sequential scan that would look for the rows of the last hour from the
+-- start of the table); otherwise the planner's estimate
 -- (pgevents.estimate_events), or for the last minute/hour the span of
 -- sequence numbers since the first event recorded then (an upper bound:
 -- sequence numbers have gaps). Categories are counted by a loose index scan,
@@ -89,7 +91,8 @@ BEGIN
   SELECT * INTO _first FROM pgevents.first_event_at(_now - interval '1 minute');
   IF _first.sequence_number IS NOT NULL THEN
     SELECT pg_catalog.count(*) INTO _count
-      FROM (SELECT 1 FROM pgevents.events e WHERE e.transaction_id >= _first.transaction_id LIMIT _budget + 1) s;
+      FROM (SELECT 1 FROM pgevents.events e WHERE e.transaction_id >= _first.transaction_id
+             ORDER BY e.transaction_id LIMIT _budget + 1) s;
     IF _count <= _budget THEN
       _budget := _budget - _count;
       last_minute := _count;
@@ -105,7 +108,8 @@ BEGIN
   SELECT * INTO _first FROM pgevents.first_event_at(_now - interval '1 hour');
   IF _first.sequence_number IS NOT NULL THEN
     SELECT pg_catalog.count(*) INTO _count
-      FROM (SELECT 1 FROM pgevents.events e WHERE e.transaction_id >= _first.transaction_id LIMIT _budget + 1) s;
+      FROM (SELECT 1 FROM pgevents.events e WHERE e.transaction_id >= _first.transaction_id
+             ORDER BY e.transaction_id LIMIT _budget + 1) s;
     IF _count <= _budget THEN
       last_hour := _count;
     ELSE
