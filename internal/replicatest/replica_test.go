@@ -252,3 +252,49 @@ func TestReadPool_Standby(t *testing.T) {
 	}
 	require.Greater(t, standbyQueries.n.Load(), int64(10))
 }
+
+// TestReadPool_StandbyFence: the standby's fence follows the primary's open
+// transactions. An event committed on the primary after another
+// transaction took its id is held back on the standby too (FenceLag through
+// the ReadPool counts it, ReadEvents does not return it) until that
+// transaction ends; then it appears.
+func TestReadPool_StandbyFence(t *testing.T) {
+	ctx := context.Background()
+	primaryConn := pgtest.NewDatabase(t)
+	cfg, err := pgx.ParseConfig(primaryConn)
+	require.NoError(t, err)
+	standby := pgtest.StartStandby(t)
+	primary := pool(t, primaryConn, nil)
+	store, err := pgstore.New(primary, &pgstore.Config{ReadPool: pool(t, standby.ConnString(cfg.Database), nil)})
+	require.NoError(t, err)
+
+	holder, err := primary.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = holder.Rollback(ctx) }()
+	var holderXID uint64
+	require.NoError(t, holder.QueryRow(ctx, "SELECT pg_catalog.pg_current_xact_id()::text::bigint").Scan(&holderXID))
+	res, err := store.AppendEvents(ctx, &pgevents.AppendParams{Category: "fence", Stream: "f-1",
+		Events: []pgevents.NewEvent{{Name: "HeldBack", Payload: json.RawMessage(`{}`)}}})
+	require.NoError(t, err)
+	require.Greater(t, res.Events[0].TransactionID, holderXID)
+
+	// Replayed on the standby (visible to a one-shot read), but held back
+	// from resumable reads by the primary's open transaction.
+	require.Eventually(t, func() bool {
+		_, err := store.LatestEvent(ctx, &pgevents.LatestEventParams{Source: pgevents.StreamID("fence", "f-1")})
+		return err == nil
+	}, 10*time.Second, 5*time.Millisecond)
+	lag, err := store.FenceLag(ctx)
+	require.NoError(t, err)
+	require.LessOrEqual(t, lag.Fence, holderXID, "the standby's fence stays at or below the open transaction")
+	require.GreaterOrEqual(t, lag.HeldBackEvents, int64(1))
+	evs, err := store.ReadEvents(ctx, &pgevents.ReadEventsParams{Category: "fence"})
+	require.NoError(t, err)
+	require.Empty(t, evs)
+
+	require.NoError(t, holder.Rollback(ctx))
+	require.Eventually(t, func() bool {
+		evs, err := store.ReadEvents(ctx, &pgevents.ReadEventsParams{Category: "fence"})
+		return err == nil && len(evs) == 1
+	}, 10*time.Second, 5*time.Millisecond, "the event passes the standby's fence once the transaction ends")
+}
