@@ -57,6 +57,19 @@
 // state, so it works with every pgx.QueryExecMode, including
 // QueryExecModeSimpleProtocol for PgBouncer in transaction mode.
 //
+// # Replicas, telemetry and stats
+//
+// Config.ReadPool sends reads and scans to another pool, typically a hot
+// standby, while appends stay on the pool given to New; resumable reads keep
+// their guarantee there (the standby's own snapshot fence), later by the
+// replay lag. Config.TracerProvider and Config.MeterProvider (default: the
+// global OpenTelemetry providers, no-ops unless the application installs an
+// SDK) receive a span per call and counters, a duration histogram and fence
+// gauges (see InstrumentationName and the README); pgstore depends on the
+// OpenTelemetry API only. LogStats, CategoryStats and EventNameStats report
+// counts and rates at a cost that does not grow with the number of events
+// (exact within a count budget, else flagged planner estimates).
+//
 // # Errors
 //
 // Errors match pgevents' sentinels with errors.Is and its detail types with
