@@ -25,7 +25,9 @@ func projectionLimitQueries() []InvalidProjectionQuery {
 	f := func(filters ...string) string {
 		return `{"name": "profile", "filters": [` + strings.Join(filters, ", ") + `]}`
 	}
-	s := func(sorts ...string) string { return `{"name": "profile", "sort": [` + strings.Join(sorts, ", ") + `]}` }
+	s := func(sorts ...string) string {
+		return `{"name": "profile", "sort": [` + strings.Join(sorts, ", ") + `]}`
+	}
 	return []InvalidProjectionQuery{
 		c("Limits/InOf100000Values", "query", f(inFilter(100000))),
 		c("Limits/InOf1001Values", "filters[0].value", f(inFilter(1001))),
@@ -65,10 +67,10 @@ func projectionQueriesAtTheLimits() map[string]json.RawMessage {
 		"64Filters": f(repeatJSON(64, func(i int) string {
 			return fmt.Sprintf(`{"path": ["state", "age"], "op": "not_equal", "value": %d}`, i)
 		})...),
-		"PathOf32Steps":       f(`{"path": ` + longPath(32) + `, "op": "equal", "value": null}`),
-		"PathKeyOf256Bytes":   f(`{"path": ["state", "` + strings.Repeat("😀", 64) + `"], "op": "equal", "value": null}`),
-		"ValueNested32Levels": f(`{"path": ["state"], "op": "contains", "value": ` + nestedJSON(32) + `}`),
-		"RegexOf1024Bytes":    f(regexFilter(strings.Repeat("a", 1024))),
+		"PathOf32Steps":             f(`{"path": ` + longPath(32) + `, "op": "equal", "value": null}`),
+		"PathKeyOf256Bytes":         f(`{"path": ["state", "` + strings.Repeat("😀", 64) + `"], "op": "equal", "value": null}`),
+		"ValueNested32Levels":       f(`{"path": ["state"], "op": "contains", "value": ` + nestedJSON(32) + `}`),
+		"RegexOf1024Bytes":          f(regexFilter(strings.Repeat("a", 1024))),
 		"EscapedBackslashThenDigit": f(regexFilter(`\\\\1|^Ada`)),
 		"8SortKeysWithKeySetPage": json.RawMessage(`{"name": "profile", "sort": [` + strings.Join(repeatJSON(8, func(i int) string {
 			return fmt.Sprintf(`{"path": ["state", "k%d"], "order": "desc"}`, i)
