@@ -53,6 +53,13 @@ func projectionLimitQueries() []InvalidProjectionQuery {
 		c("Limits/SimilarityOf1025Bytes", "sort[0].similarity", s(`{"path": ["state", "name"], "similarity": "`+strings.Repeat("a", 1025)+`"}`)),
 		c("Limits/AfterIDOf256Characters", "page.after", `{"name": "profile", "page": {"after": "`+strings.Repeat("p", 256)+`"}}`),
 		c("Limits/BeforeIDOf256Characters", "page.before", `{"name": "profile", "page": {"before": "`+strings.Repeat("é", 256)+`"}}`),
+		// With several problems, every store names the one PostgreSQL's
+		// compiler finds first.
+		c("Order/FilterCountBeforeFilters", "filters", f(repeatJSON(65, func(int) string { return `{"op": "like"}` })...)),
+		c("Order/PathLengthBeforeField", "filters[0].path", f(`{"path": ["body"`+strings.Repeat(`, 1`, 33)+`], "op": "equal"}`)),
+		c("Order/FilterBeforeNextFilterAndSort", "filters[0].value",
+			`{"name": "profile", "filters": [{"path": ["state"], "op": "regex_matches", "value": "(?=x)"}, {"op": 1}], "sort": 1}`),
+		c("Order/SortOrderBeforeSimilarity", "sort[0].order", s(`{"path": ["id"], "order": "up", "similarity": 1}`)),
 	}
 }
 
