@@ -412,10 +412,17 @@ BEGIN
   -- it), as a lexicographic comparison over runs of keys that share a
   -- direction (each run one row comparison, which a btree can seek to).
   IF _anchor IS NOT NULL THEN
-    -- The anchor's value of a key expression (the format's %s).
-    _anchorkey := pg_catalog.format(
-      '(SELECT %%s FROM pgevents.projections p WHERE p.name = ($1 #>> ''{}''::text[]) AND p.id = ($2 ->> %L::text))',
-      _anchor);
+    -- The anchor's keys, computed once in a CTE ("anchor", column kJ for
+    -- key J): each comparison reads one with a scalar subquery (an
+    -- InitPlan, evaluated once), so a key expression is not repeated per
+    -- comparison. No such anchor: no row, the subqueries are NULL, the page
+    -- is empty.
+    _anchorkey := 'WITH anchor AS MATERIALIZED (SELECT ';
+    FOR _j IN 1 .. pg_catalog.cardinality(_gkeys) LOOP
+      _anchorkey := _anchorkey || CASE WHEN _j > 1 THEN ', ' ELSE '' END || _gkeys[_j] || ' AS k' || _j;
+    END LOOP;
+    _anchorkey := _anchorkey || pg_catalog.format(
+      E' FROM pgevents.projections p WHERE p.name = ($1 #>> ''{}''::text[]) AND p.id = ($2 ->> %L::text))\n', _anchor);
     _disj := ARRAY[]::text[]; _conj := ARRAY[]::text[];
     _start := 1;
     _g := 1;
@@ -426,7 +433,7 @@ BEGIN
       LOOP
         FOR _j IN _start .. _start + _gsizes[_g] - 1 LOOP
           _cols := _cols || CASE WHEN _cols = '' THEN '' ELSE ', ' END || _gkeys[_j];
-          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format(_anchorkey, _gkeys[_j]);
+          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format('(SELECT anchor.k%s FROM anchor)', _j);
         END LOOP;
         _start := _start + _gsizes[_g];
         _g := _g + 1;
@@ -453,15 +460,16 @@ BEGIN
     -- anchor is non-null; when it is null, nothing qualifies in this
     -- direction anyway (nulls sort beyond every value on the ">" side).
     _firstcmp := CASE WHEN (_gdirs[1] = 'asc') <> _before THEN '>' ELSE '<' END;
+    -- (_first is the first sort key's path: keys 1..3 are its K0, K1, K2.)
     IF _first IS NOT NULL AND _firstcmp = '>' AND _pins ? _first[1] THEN
-      _where := _where || (_first[3] || ' >= ' || pg_catalog.format(_anchorkey, _first[3]));
+      _where := _where || (_first[3] || ' >= (SELECT anchor.k2 FROM anchor)');
       IF _pins ->> _first[1] = 'string' THEN
-        _where := _where || (_first[4] || ' >= ' || pg_catalog.format(_anchorkey, _first[4]));
+        _where := _where || (_first[4] || ' >= (SELECT anchor.k3 FROM anchor)');
       END IF;
     END IF;
   END IF;
 
-  _sql := 'SELECT p.* FROM pgevents.projections p WHERE '
+  _sql := COALESCE(_anchorkey, '') || 'SELECT p.* FROM pgevents.projections p WHERE '
     || pg_catalog.array_to_string(_where, E'\n  AND ')
     || E'\nORDER BY ' || pg_catalog.array_to_string(CASE WHEN _before THEN _rorder ELSE _order END, ', ')
     || E'\nLIMIT COALESCE((($2 ->> ''limit''::text)::numeric)::integer, 100)';

@@ -33,10 +33,11 @@ BEGIN
   IF pg_catalog.jsonb_typeof(_sort) IS DISTINCT FROM 'array' THEN
     _sort := NULL;
   END IF;
-  FOR _i IN 0 .. 63 LOOP
+  _p[74] := NULL; -- every slot exists: [3..66] and [67..74] stay NULL where the query has nothing
+  FOR _i IN 0 .. LEAST(COALESCE(pg_catalog.jsonb_array_length(_filters), 0), 64) - 1 LOOP
     _p[3 + _i] := _filters -> _i -> 'value';
   END LOOP;
-  FOR _j IN 0 .. 7 LOOP
+  FOR _j IN 0 .. LEAST(COALESCE(pg_catalog.jsonb_array_length(_sort), 0), 8) - 1 LOOP
     _p[67 + _j] := _sort -> _j -> 'similarity';
   END LOOP;
   RETURN _p;
