@@ -31,11 +31,13 @@ import (
 //
 //   - Regular expressions are compiled by Go's regexp package (RE2 syntax,
 //     with (?s) so that "." matches a newline and ^ and $ anchor at the ends
-//     of the text, as in PostgreSQL's default ARE mode). RE2 has no
-//     back-references (\1), lookahead or lookbehind; PostgreSQL's \m, \M, \y
-//     and \Y word-boundary escapes are not understood (use \b); in
-//     PostgreSQL \b is a backspace. A pattern Go cannot compile fails with
-//     CodeInvalidQuery even when PostgreSQL would accept it.
+//     of the text, as in PostgreSQL's default ARE mode). Back-references,
+//     lookahead and lookbehind, which RE2 lacks, are refused by the query
+//     language's limits in every store, with the same reasons;
+//     PostgreSQL's \m, \M, \y and \Y word-boundary escapes are not
+//     understood (use \b); in PostgreSQL \b is a backspace. A pattern Go
+//     cannot compile fails with CodeInvalidQuery even when PostgreSQL would
+//     accept it.
 //   - Strings compare in byte order (what COLLATE "C" gives) everywhere,
 //     including strings nested inside arrays and objects, which PostgreSQL's
 //     jsonb ordering compares with the database collation.

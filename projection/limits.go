@@ -2,7 +2,6 @@ package projection
 
 import (
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/pgevents/pgevents/internal/jsondepth"
@@ -44,31 +43,85 @@ const (
 	MaxIDLength = 255
 )
 
+// MaxRegexRepetitions bounds the repetitions of a regular expression: each
+// *, + or ? counts 1, each {m}, {m,n} or {m,} its largest bound (m + 1 for
+// {m,}). The automaton PostgreSQL matches with, and the cost of matching
+// each byte, grow with them.
+const MaxRegexRepetitions = 256
+
 // regexProblem says why a regex_matches pattern is refused, or "": longer
 // than MaxRegexBytes, a back-reference (an unescaped backslash followed by
-// 1-9), or a lookahead/lookbehind constraint (an unescaped "(" followed by
-// ?=, ?!, ?<= or ?<!). The scan is lexical: escapes are skipped, bracket
-// expressions are not parsed (so "[(?=]" is refused too). The reasons are
-// the words pgevents.projection_regex_problem uses.
+// 1-9), a lookahead/lookbehind constraint (an unescaped "(" followed by ?=,
+// ?!, ?<= or ?<!), a bounded repetition {m,n} right after an unescaped ")"
+// (the engine copies the group per repetition, and nested copies multiply),
+// or more than MaxRegexRepetitions repetitions. One lexical scan in the
+// pattern's order, the first problem found reported (the repetition total at
+// the end): escapes are skipped, bracket expressions are not parsed (so
+// "[(?=]" is refused too). It is the algorithm, and the words, of
+// pgevents.projection_regex_problem.
 func regexProblem(pattern string) string {
 	if len(pattern) > MaxRegexBytes {
 		return fmt.Sprintf("must be at most %d bytes (got %d)", MaxRegexBytes, len(pattern))
 	}
-	for i := 0; i < len(pattern); i++ {
-		switch pattern[i] {
-		case '\\':
-			if i+1 < len(pattern) && pattern[i+1] >= '1' && pattern[i+1] <= '9' {
+	at := func(i int) byte { // the byte at i, or 0 beyond the end
+		if i < len(pattern) {
+			return pattern[i]
+		}
+		return 0
+	}
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	weight, afterGroup := 0, false
+	for i := 0; i < len(pattern); {
+		switch c := pattern[i]; {
+		case c == '\\':
+			if d := at(i + 1); d >= '1' && d <= '9' {
 				return `back-references (\1 to \9) are not allowed`
 			}
-			i++ // the escaped character
-		case '(':
-			rest := pattern[i+1:]
-			for _, look := range []string{"?=", "?!", "?<=", "?<!"} {
-				if strings.HasPrefix(rest, look) {
-					return "lookahead and lookbehind constraints ((?=, (?!, (?<=, (?<!) are not allowed"
+			i += 2 // the escaped character is an atom
+			afterGroup = false
+			continue
+		case c == '(':
+			if at(i+1) == '?' && (at(i+2) == '=' || at(i+2) == '!' || (at(i+2) == '<' && (at(i+3) == '=' || at(i+3) == '!'))) {
+				return "lookahead and lookbehind constraints ((?=, (?!, (?<=, (?<!) are not allowed"
+			}
+			if at(i+1) == '?' {
+				i++ // "(?": group options, not a repetition
+			}
+		case c == '*' || c == '+' || c == '?':
+			weight++
+		case c == '{' && isDigit(at(i+1)):
+			if afterGroup {
+				return "a bounded repetition {m,n} of a group is not allowed"
+			}
+			// {m}, {m,}, {m,n}: the largest bound (m + 1 for {m,}), digits capped.
+			j, m := i+1, 0
+			for ; isDigit(at(j)); j++ {
+				m = min(m*10+int(at(j)-'0'), 100000)
+			}
+			bound := m
+			if at(j) == ',' {
+				j++
+				if isDigit(at(j)) {
+					n := 0
+					for ; isDigit(at(j)); j++ {
+						n = min(n*10+int(at(j)-'0'), 100000)
+					}
+					bound = max(m, n)
+				} else {
+					bound = m + 1
 				}
 			}
+			weight += bound
+			i = j // past the bounds (the closing "}" is read as an atom)
+			afterGroup = false
+			continue
 		}
+		afterGroup = pattern[i] == ')'
+		i++
+	}
+	if weight > MaxRegexRepetitions {
+		return fmt.Sprintf("must repeat at most %d times in total (each *, + or ? counts 1, {m,n} its largest bound; got %d)",
+			MaxRegexRepetitions, weight)
 	}
 	return ""
 }

@@ -137,6 +137,47 @@ func RequireProjectionTooLarge(t testing.TB, err error, field string) {
 	require.Equal(t, field, invalid.Field, "error %v", err)
 }
 
+// ProjectionRegexCases are regular expressions with the reason every store
+// gives when it refuses one (the Reason of its *pgevents.InvalidInputError,
+// PE110, field filters[0].value), "" for patterns every store accepts (and
+// both PostgreSQL and Go's RE2 compile). See docs/query-language.md,
+// "Limits".
+func ProjectionRegexCases() map[string]string {
+	const (
+		backref = `back-references (\1 to \9) are not allowed`
+		look    = "lookahead and lookbehind constraints ((?=, (?!, (?<=, (?<!) are not allowed"
+		group   = "a bounded repetition {m,n} of a group is not allowed"
+		reps    = "must repeat at most 256 times in total (each *, + or ? counts 1, {m,n} its largest bound; got %d)"
+	)
+	return map[string]string{
+		`^ada`:                    "",
+		`(a)\1`:                   backref,
+		`(a*)*\9`:                 backref,
+		`\\1`:                     "",
+		`\\\1`:                    backref,
+		`a(?=b)`:                  look,
+		`a(?!b)`:                  look,
+		`(?<=a)b`:                 look,
+		`(?<!a)b`:                 look,
+		`\(?=`:                    "",
+		`[(?=]`:                   look,
+		`(?:a|b)+`:                "",
+		`(?i)ada`:                 "",
+		`[0-9]{4}-[0-9]{2}`:       "",
+		`\d{3}`:                   "",
+		`(ab){3}`:                 group,
+		`(a{0,6}){0,6}`:           group,
+		`\){3}`:                   "",
+		`a{255}`:                  "",
+		`a{0,255}b{2}`:            fmt.Sprintf(reps, 257),
+		`a{256,}`:                 fmt.Sprintf(reps, 257),
+		strings.Repeat("a?", 256): "",
+		strings.Repeat("a?", 511): fmt.Sprintf(reps, 511),
+		strings.Repeat("é*", 200): "",
+		strings.Repeat("é", 513):  "must be at most 1024 bytes (got 1026)",
+	}
+}
+
 // runProjectionLimits is the part of RunProjectionStore about limits:
 // queries at the limits are served, long multibyte names are stored, and
 // state or metadata beyond the size and nesting limits is refused with
@@ -155,6 +196,25 @@ func runProjectionLimits(t *testing.T, newStore func(t *testing.T) projection.St
 				_, err = store.CountProjections(ctx, q)
 				require.NoError(t, err)
 			})
+		}
+	})
+
+	t.Run("SearchProjections/RegexRules", func(t *testing.T) {
+		store := newStore(t)
+		LoadProjectionFixtures(t, store)
+		for pattern, reason := range ProjectionRegexCases() {
+			q, err := json.Marshal(map[string]any{"name": "profile", "filters": []any{
+				map[string]any{"path": []string{"state", "name"}, "op": "regex_matches", "value": pattern}}})
+			require.NoError(t, err)
+			_, err = store.SearchProjections(ctx, q)
+			if reason == "" {
+				require.NoError(t, err, "pattern %q", pattern)
+				continue
+			}
+			RequireInvalidQuery(t, err, "filters[0].value")
+			var invalid *pgevents.InvalidInputError
+			require.ErrorAs(t, err, &invalid)
+			require.Equal(t, reason, invalid.Reason, "pattern %q", pattern)
 		}
 	})
 

@@ -10,7 +10,8 @@
 --   that of 1 value: one array parameter, no reference per value
 -- - Paths of 10,000 and 33 steps, keys over 256 bytes, 65 filters, 9 and
 --   1,000 sort keys, filter values nested 33 levels, a query nested 70
---   levels, regexes over 1024 bytes or with back-references or lookaround,
+--   levels, regexes over 1024 bytes, with back-references, lookaround, a
+--   bounded repetition of a group or over 256 repetitions,
 --   similarity texts over 1024 bytes, an anchor id over 255 characters:
 --   PE110 naming the field (never 42601, 54000, 54001 or 54011)
 -- - An array-index step on a scalar is missing (jsonb -> 0 on a scalar
@@ -21,7 +22,7 @@
 --   PE115 naming the field, nothing written
 BEGIN;
 \ir helpers.psql
-SELECT plan(49);
+SELECT plan(53);
 
 CREATE ROLE pgevents_limits_reader LOGIN IN ROLE pgevents_reader;
 CREATE ROLE pgevents_limits_writer LOGIN IN ROLE pgevents_writer;
@@ -145,6 +146,15 @@ SELECT is(pg_temp.err(format('SELECT * FROM pgevents.search_projections(%L)', pg
   'PE110 filters[0].value', 'Regex with a lookahead: PE110');
 SELECT is(pg_temp.err(format('SELECT * FROM pgevents.search_projections(%L)', pg_temp.regex('(?<!b)a'))),
   'PE110 filters[0].value', 'Regex with a lookbehind: PE110');
+SELECT is(pg_temp.error_of(format('SELECT * FROM pgevents.search_projections(%L)', pg_temp.regex('(((a{0,6}){0,6}){0,6}){0,6}b'))) #>> '{detail,reason}',
+  'a bounded repetition {m,n} of a group is not allowed', 'Regex with a bounded repetition of a group (nested copies): PE110');
+SELECT is(pg_temp.error_of(format('SELECT * FROM pgevents.search_projections(%L)', pg_temp.regex(repeat('a{0,255}', 120) || 'b'))) #>> '{detail,reason}',
+  'must repeat at most 256 times in total (each *, + or ? counts 1, {m,n} its largest bound; got 30600)',
+  'Regex repeating 30,600 times (5.7 s to compile before): PE110');
+SELECT is(pg_temp.err(format('SELECT * FROM pgevents.search_projections(%L)', pg_temp.regex(repeat('a?', 257)))),
+  'PE110 filters[0].value', 'Regex with 257 quantifiers: PE110');
+SELECT is(pg_temp.err(format('SELECT * FROM pgevents.search_projections(%L)', pg_temp.regex(repeat('a?', 256) || '[0-9]{0}'))),
+  'ok', 'Regex with 256 repetitions: allowed');
 SELECT is((SELECT array_agg(id ORDER BY id) FROM pgevents.search_projections(pg_temp.regex(chr(92) || chr(92) || '1|^Ada' || chr(92) || 'y|[' || chr(92) || 'w]'))),
   '{p1,p3}', 'An escaped backslash followed by a digit, \y and classes are allowed');
 SELECT is(pg_temp.err(format('SELECT * FROM pgevents.search_projections(%L)',
