@@ -8,6 +8,9 @@
 -- (pgevents.projection_query_params): no value reaches the SQL text.
 -- Raises PE110 (invalid query, or a query beyond the limits of
 -- docs/query-language.md) naming the field.
+-- JIT is off for the statement (SET jit = off): with many filters on long
+-- paths, LLVM compiling the statement's expressions took minutes and
+-- gigabytes, where evaluating them takes milliseconds.
 -- Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.count_projections(p_query jsonb)
   RETURNS bigint
@@ -16,6 +19,7 @@ CREATE OR REPLACE FUNCTION pgevents.count_projections(p_query jsonb)
   PARALLEL UNSAFE
   SECURITY DEFINER
   SET search_path = pgevents, pg_temp
+  SET jit = off
 AS $$
 DECLARE
   _sql text := pgevents.compile_projection_query(p_query, 'count');
