@@ -32,6 +32,7 @@ func projectionLimitQueries() []InvalidProjectionQuery {
 		c("Limits/InOf100000Values", "query", f(inFilter(100000))),
 		c("Limits/InOf1001Values", "filters[0].value", f(inFilter(1001))),
 		c("Limits/DocumentOver256KiB", "query", f(`{"path": ["state", "name"], "op": "equal", "value": "`+strings.Repeat("x", 300000)+`"}`)),
+		c("Limits/Document262145Bytes", "query", string(documentOfSize(projection.MaxQueryBytes+1))),
 		c("Limits/DocumentNested70Levels", "query", f(`{"path": ["state"], "op": "contains", "value": `+nestedJSON(70)+`}`)),
 		c("Limits/65Filters", "filters", f(repeatJSON(65, func(i int) string {
 			return fmt.Sprintf(`{"path": ["state", "age"], "op": "not_equal", "value": %d}`, i)
@@ -85,7 +86,17 @@ func projectionQueriesAtTheLimits() map[string]json.RawMessage {
 		"SimilarityOf1024Bytes": json.RawMessage(`{"name": "profile", "sort": [{"path": ["state", "name"], "similarity": "` +
 			strings.Repeat("a", 1024) + `"}]}`),
 		"AfterIDOf255Characters": json.RawMessage(`{"name": "profile", "page": {"after": "` + strings.Repeat("é", 255) + `"}}`),
+		"Document262144Bytes":    documentOfSize(projection.MaxQueryBytes),
 	}
+}
+
+// documentOfSize is a query whose text is exactly n bytes in the form
+// PostgreSQL's jsonb prints (keys by length, ": " and ", "), so that its
+// size is n for every store.
+func documentOfSize(n int) json.RawMessage {
+	const prefix = `{"name": "profile", "filters": [{"op": "equal", "path": ["state", "name"], "value": "`
+	const suffix = `"}]}`
+	return json.RawMessage(prefix + strings.Repeat("x", n-len(prefix)-len(suffix)) + suffix)
 }
 
 // inFilter is an "in" filter on state.name with n string values.
