@@ -16,6 +16,8 @@ import (
 	"unicode"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/jsondepth"
+	"github.com/pgevents/pgevents/memstore/internal/jsonb"
 	"github.com/pgevents/pgevents/projection"
 )
 
@@ -29,11 +31,13 @@ import (
 //
 //   - Regular expressions are compiled by Go's regexp package (RE2 syntax,
 //     with (?s) so that "." matches a newline and ^ and $ anchor at the ends
-//     of the text, as in PostgreSQL's default ARE mode). RE2 has no
-//     back-references (\1), lookahead or lookbehind; PostgreSQL's \m, \M, \y
-//     and \Y word-boundary escapes are not understood (use \b); in
-//     PostgreSQL \b is a backspace. A pattern Go cannot compile fails with
-//     CodeInvalidQuery even when PostgreSQL would accept it.
+//     of the text, as in PostgreSQL's default ARE mode). Back-references,
+//     lookahead and lookbehind, which RE2 lacks, are refused by the query
+//     language's limits in every store, with the same reasons;
+//     PostgreSQL's \m, \M, \y and \Y word-boundary escapes are not
+//     understood (use \b); in PostgreSQL \b is a backspace. A pattern Go
+//     cannot compile fails with CodeInvalidQuery even when PostgreSQL would
+//     accept it.
 //   - Strings compare in byte order (what COLLATE "C" gives) everywhere,
 //     including strings nested inside arrays and objects, which PostgreSQL's
 //     jsonb ordering compares with the database collation.
@@ -78,8 +82,12 @@ var _ projection.Store = (*ProjectionStore)(nil)
 // Nil State or Metadata mean JSON null. It returns an
 // *pgevents.InvalidInputError with CodeInvalidName for an invalid name or id
 // (empty, over 255 characters, control characters), with
-// CodeInvalidIdentifier for an invalid source, and with CodeInvalidQuery
-// (field "state" or "metadata") for invalid JSON.
+// CodeInvalidIdentifier for an invalid source, with CodeInvalidQuery
+// (field "state" or "metadata") for invalid JSON, and with
+// projection.CodeProjectionTooLarge (same fields) for a state or metadata
+// over projection.DefaultMaxJSONBytes (measured on the text PostgreSQL's
+// jsonb would print) or nested deeper than projection.DefaultMaxJSONDepth.
+// Nothing is saved when it fails.
 func (s *ProjectionStore) SaveProjection(ctx context.Context, p *projection.Stored) (*projection.Stored, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("pgevents: save projection: %w", err)
@@ -163,10 +171,11 @@ func (s *ProjectionStore) LocateProjection(ctx context.Context, name string, sou
 }
 
 // SearchProjections runs a query (docs/query-language.md) and returns the
-// page of matches in sort order. A malformed query, including a regular
-// expression Go cannot compile, fails with an *pgevents.InvalidInputError
-// (projection.CodeInvalidQuery). Key-set paging from an id that no
-// projection of the name has returns no results.
+// page of matches in sort order. A malformed query, one beyond the query
+// language's limits (the document's size measured on its jsonb text, as
+// PostgreSQL does), or a regular expression Go cannot compile fails with an
+// *pgevents.InvalidInputError (projection.CodeInvalidQuery). Key-set paging
+// from an id that no projection of the name has returns no results.
 func (s *ProjectionStore) SearchProjections(ctx context.Context, query json.RawMessage) ([]projection.Stored, error) {
 	q, eval, err := prepareQuery(ctx, query)
 	if err != nil {
@@ -246,10 +255,31 @@ func cloneStored(p *projection.Stored) *projection.Stored {
 }
 
 // normalizeJSON compacts raw (nil is null) and decodes it for queries. It
-// fails with CodeInvalidQuery naming field for invalid JSON.
+// fails with CodeInvalidQuery naming field for invalid JSON, and with
+// CodeProjectionTooLarge when raw is over projection.DefaultMaxJSONBytes as
+// jsonb prints it or nested deeper than projection.DefaultMaxJSONDepth (in
+// the order of pgevents.save_projection: validity, size, depth).
 func normalizeJSON(field string, raw json.RawMessage) (json.RawMessage, any, error) {
 	if len(raw) == 0 {
 		return json.RawMessage("null"), nil, nil
+	}
+	// encoding/json cannot read beyond 10,000 levels: such a value is
+	// refused for its depth below, whatever else is wrong with it.
+	depth := jsondepth.Depth(raw)
+	if depth <= maxDecodableDepth && !json.Valid(raw) {
+		return nil, nil, &pgevents.InvalidInputError{Code: projection.CodeInvalidQuery, Field: field, Reason: "must be valid JSON"}
+	}
+	size := len(raw)
+	if text, err := jsonb.Normalize(raw); err == nil {
+		size = len(text)
+	}
+	if size > projection.DefaultMaxJSONBytes {
+		return nil, nil, &pgevents.InvalidInputError{Code: projection.CodeProjectionTooLarge, Field: field,
+			Reason: fmt.Sprintf("must be at most %d bytes as JSON text (got %d)", projection.DefaultMaxJSONBytes, size)}
+	}
+	if depth > projection.DefaultMaxJSONDepth {
+		return nil, nil, &pgevents.InvalidInputError{Code: projection.CodeProjectionTooLarge, Field: field,
+			Reason: fmt.Sprintf("must be nested at most %d levels deep", projection.DefaultMaxJSONDepth)}
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, raw); err != nil {
@@ -303,9 +333,18 @@ type compiledFilter struct {
 	value any
 }
 
+// maxDecodableDepth is the deepest JSON encoding/json decodes.
+const maxDecodableDepth = 10000
+
 func prepareQuery(ctx context.Context, raw json.RawMessage) (*projection.Query, *evaluator, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("pgevents: projection query: %w", err)
+	}
+	// The document's size as PostgreSQL measures it (its jsonb text), first,
+	// as pgevents.compile_projection_query does.
+	if text, err := jsonb.Normalize(raw); err == nil && len(text) > projection.MaxQueryBytes {
+		return nil, nil, &pgevents.InvalidInputError{Code: projection.CodeInvalidQuery, Field: "query",
+			Reason: fmt.Sprintf("must be at most %d bytes as JSON text (got %d)", projection.MaxQueryBytes, len(text))}
 	}
 	q, err := projection.ParseQuery(raw)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -196,7 +197,9 @@ func FuzzProjectionQuery(f *testing.F) {
 			require.True(t, errors.As(err, &invalid), "untyped error %v for %s", err, raw)
 			require.Equal(t, projection.CodeInvalidQuery, invalid.Code)
 			require.Error(t, countErr, "search failed with %v but count did not", err)
-			if parseErr != nil {
+			// The store checks the document's size (on its jsonb text) before
+			// parsing; every other error is ParseQuery's.
+			if parseErr != nil && !(invalid.Field == "query" && strings.Contains(invalid.Reason, "bytes as JSON text")) {
 				require.Equal(t, parseErr.Error(), err.Error())
 			}
 			return

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/jsondepth"
 	"github.com/pgevents/pgevents/pgeventsdb"
 	"github.com/pgevents/pgevents/projection"
 )
@@ -68,9 +69,13 @@ var _ projection.Store = (*ProjectionStore)(nil)
 //
 // Errors: an *pgevents.InvalidInputError with CodeInvalidName for an invalid
 // name or id (empty, over 255 characters, control characters), with
-// CodeInvalidIdentifier for an invalid source, and with
+// CodeInvalidIdentifier for an invalid source, with
 // projection.CodeInvalidQuery (field "state" or "metadata") for JSON that is
-// invalid or holds \u0000, which jsonb cannot store.
+// invalid or holds \u0000, which jsonb cannot store, and with
+// projection.CodeProjectionTooLarge (same fields) for a state or metadata
+// over the installation's limits (settings projection_max_json_bytes,
+// default 1 MiB of jsonb text, and projection_max_json_depth, default 256
+// levels). Nothing is saved when it fails.
 func (s *ProjectionStore) SaveProjection(ctx context.Context, p *projection.Stored) (*projection.Stored, error) {
 	params, err := saveProjectionParamsToInternal(p)
 	if err != nil {
@@ -118,8 +123,9 @@ func (s *ProjectionStore) LocateProjection(ctx context.Context, name string, sou
 
 // SearchProjections runs a query (docs/query-language.md) and returns the
 // page of matches in sort order (an empty, non-nil slice when none). A
-// malformed query fails with an *pgevents.InvalidInputError
-// (projection.CodeInvalidQuery) naming the offending field. Key-set paging
+// malformed query, or one beyond the query language's limits, fails with an
+// *pgevents.InvalidInputError (projection.CodeInvalidQuery) naming the
+// offending field. Key-set paging
 // from an id that no projection of the name has returns no results.
 func (s *ProjectionStore) SearchProjections(ctx context.Context, query json.RawMessage) ([]projection.Stored, error) {
 	if err := checkQuery(query); err != nil {
@@ -182,12 +188,23 @@ func saveProjectionParamsToInternal(p *projection.Stored) (*pgeventsdb.SaveProje
 	return params, nil
 }
 
+// maxJSONDepth is the deepest state or metadata pgstore sends: deeper JSON
+// could not be decoded again by encoding/json, and PostgreSQL's jsonb input
+// fails somewhere beyond it with an internal error (54001). The server's
+// own limit (setting projection_max_json_depth, default 256) is lower.
+const maxJSONDepth = 10000
+
 // jsonArgument returns raw for a jsonb argument (nil, SQL NULL, for empty),
 // or an *pgevents.InvalidInputError naming field when PostgreSQL could not
-// take it (see jsonbProblem).
+// take it (see jsonbProblem; CodeProjectionTooLarge when it nests deeper
+// than maxJSONDepth).
 func jsonArgument(field string, raw json.RawMessage) (json.RawMessage, error) {
 	if len(raw) == 0 {
 		return nil, nil
+	}
+	if jsondepth.Exceeds(raw, maxJSONDepth) {
+		return nil, &pgevents.InvalidInputError{Code: projection.CodeProjectionTooLarge, Field: field,
+			Reason: fmt.Sprintf("must be nested at most %d levels deep", maxJSONDepth)}
 	}
 	if reason := jsonbProblem(raw); reason != "" {
 		return nil, &pgevents.InvalidInputError{Code: projection.CodeInvalidQuery, Field: field, Reason: reason}
@@ -196,9 +213,14 @@ func jsonArgument(field string, raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // checkQuery refuses, before PostgreSQL sees it, a query document that the
-// cast to jsonb would reject with a data exception rather than PE110 (see
-// jsonbProblem). Everything else is validated by the SQL compiler.
+// cast to jsonb would reject with a data exception or a stack overflow
+// rather than PE110: nested deeper than projection.MaxQueryDepth (as the
+// SQL compiler would refuse it too), or see jsonbProblem. Everything else,
+// the limits included, is validated by the SQL compiler.
 func checkQuery(query json.RawMessage) error {
+	if err := projection.CheckQueryDocument(query); err != nil {
+		return err
+	}
 	if reason := jsonbProblem(query); reason != "" {
 		return &pgevents.InvalidInputError{Code: projection.CodeInvalidQuery, Field: "query", Reason: reason}
 	}

@@ -190,24 +190,27 @@ func TestProjectionStore_Queries(t *testing.T) {
 
 // explainSearch returns the plan of the statement search_projections runs
 // for query, as EXPLAIN (FORMAT JSON) text. The statement is compiled by
-// pgevents.compile_projection_query and planned with the query as its only
-// parameter (a custom plan, as EXECUTE ... USING gets).
+// pgevents.compile_projection_query and planned with its parameters, the
+// query's values (pgevents.projection_query_params; a custom plan, as
+// EXECUTE ... USING gets).
 func explainSearch(t *testing.T, pool *pgxpool.Pool, query string, mode string) string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pool.Acquire(ctx)
 	require.NoError(t, err)
 	defer conn.Release()
-	var sql string
+	var sql, types, args string
 	require.NoError(t, conn.QueryRow(ctx, "SELECT pgevents.compile_projection_query($1, $2)", query, mode).Scan(&sql))
-	_, err = conn.Exec(ctx, "PREPARE explained(jsonb) AS "+sql)
+	// EXPLAIN takes no parameters: quote the values as literals (a test of
+	// the plan only; search_projections passes them with EXECUTE ... USING).
+	require.NoError(t, conn.QueryRow(ctx, `
+		SELECT string_agg('jsonb', ', '), string_agg(COALESCE(quote_literal(u.v::text) || '::jsonb', 'NULL'), ', ' ORDER BY u.o)
+		  FROM unnest(pgevents.projection_query_params($1)) WITH ORDINALITY AS u(v, o)`, query).Scan(&types, &args))
+	_, err = conn.Exec(ctx, "PREPARE explained("+types+") AS "+sql)
 	require.NoError(t, err)
 	defer func() { _, _ = conn.Exec(ctx, "DEALLOCATE explained") }()
-	// EXPLAIN takes no parameters: quote the query as a literal (a test of
-	// the plan only; search_projections passes it with EXECUTE ... USING).
-	var literal, plan string
-	require.NoError(t, conn.QueryRow(ctx, "SELECT quote_literal($1::text)", query).Scan(&literal))
-	require.NoError(t, conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE explained("+literal+")").Scan(&plan))
+	var plan string
+	require.NoError(t, conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE explained("+args+")").Scan(&plan))
 	return plan
 }
 

@@ -39,6 +39,11 @@
 //		OrderBy(projection.StatePath("name").SimilarityTo("ada lovelace").Desc()).
 //		Offset(0, 20)
 //
-// Malformed queries fail with a *pgevents.InvalidInputError whose Code is
-// [CodeInvalidQuery] (SQLSTATE PE110), in Go and in SQL alike.
+// Malformed queries, and queries beyond the limits of the language
+// ([MaxFilters], [MaxInValues], [MaxPathSteps], [MaxSortKeys],
+// [MaxRegexBytes] and the refused regex features, [MaxQueryBytes], ...),
+// fail with a *pgevents.InvalidInputError whose Code is [CodeInvalidQuery]
+// (SQLSTATE PE110), in Go and in SQL alike. A state or metadata over
+// [DefaultMaxJSONBytes] or nested deeper than [DefaultMaxJSONDepth] is not
+// saved: [CodeProjectionTooLarge] (PE115).
 package projection

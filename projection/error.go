@@ -13,6 +13,24 @@ import (
 // whose Field names the offending part, e.g. "filters[1].op".
 const CodeInvalidQuery = "PE110"
 
+// CodeProjectionTooLarge is the SQLSTATE of a projection whose state or
+// metadata exceeds the size or nesting limit (DefaultMaxJSONBytes,
+// DefaultMaxJSONDepth; on PostgreSQL the installation settings
+// projection_max_json_bytes and projection_max_json_depth). Stores report it
+// in a *pgevents.InvalidInputError whose Field is "state" or "metadata";
+// nothing is saved.
+const CodeProjectionTooLarge = "PE115"
+
+// Limits of a projection's state and metadata, each measured on its own.
+const (
+	// DefaultMaxJSONBytes is the largest state or metadata, in bytes of its
+	// text as PostgreSQL's jsonb prints it (1 MiB).
+	DefaultMaxJSONBytes = 1 << 20
+	// DefaultMaxJSONDepth is the deepest nesting of arrays and objects in a
+	// state or metadata: a scalar is 0 deep, [] and {} are 1, [[1]] is 2.
+	DefaultMaxJSONDepth = 256
+)
+
 // ErrUnknownEvent is returned by a projector that has no handler for an
 // event and does not ignore unknown events. The error is an
 // *UnknownEventError.

@@ -117,10 +117,14 @@ func (p Path) String() string {
 	return b.String()
 }
 
-// Validate returns an *pgevents.InvalidInputError (CodeInvalidQuery) when
-// the field is unknown or when id or name have steps. field names the path
-// in the error.
+// validate returns an *pgevents.InvalidInputError (CodeInvalidQuery) when
+// the path has more than MaxPathSteps steps, the field is unknown, id or
+// name have steps, an index is out of range or a key is longer than
+// MaxKeyBytes. field names the path in the error.
 func (p Path) validate(field string) error {
+	if len(p.Steps) > MaxPathSteps {
+		return invalidQuery(field, "must have at most %d keys and indices after the field (got %d)", MaxPathSteps, len(p.Steps))
+	}
 	if !p.Field.valid() {
 		return invalidQuery(field+"[0]", "must be one of id, name, source, state, metadata (got %q)", string(p.Field))
 	}
@@ -130,6 +134,9 @@ func (p Path) validate(field string) error {
 	for i, s := range p.Steps {
 		if s.IsIndex && (s.Index < 0 || s.Index > MaxIndex) {
 			return invalidQuery(fmt.Sprintf("%s[%d]", field, i+1), "an array index must be an integer from 0 to %d (got %d)", MaxIndex, s.Index)
+		}
+		if !s.IsIndex && len(s.Key) > MaxKeyBytes {
+			return invalidQuery(fmt.Sprintf("%s[%d]", field, i+1), "an object key must be at most %d bytes (got %d)", MaxKeyBytes, len(s.Key))
 		}
 	}
 	return nil
@@ -167,9 +174,17 @@ func parsePath(field string, raw json.RawMessage) (Path, error) {
 	if len(elems) == 0 {
 		return Path{}, invalidQuery(field, "must not be empty")
 	}
+	// In the order of pgevents.projection_keys: the length, the field, then
+	// each step.
+	if len(elems)-1 > MaxPathSteps {
+		return Path{}, invalidQuery(field, "must have at most %d keys and indices after the field (got %d)", MaxPathSteps, len(elems)-1)
+	}
 	var f string
-	if err := json.Unmarshal(elems[0], &f); err != nil {
+	if err := json.Unmarshal(elems[0], &f); err != nil || !Field(f).valid() {
 		return Path{}, invalidQuery(field+"[0]", "must be one of id, name, source, state, metadata (got %s)", clip(elems[0]))
+	}
+	if (f == string(FieldID) || f == string(FieldName)) && len(elems) > 1 {
+		return Path{}, invalidQuery(field, "%s takes no keys or indices (got %d)", f, len(elems)-1)
 	}
 	p := Path{Field: Field(f)}
 	for i, e := range elems[1:] {
@@ -178,6 +193,9 @@ func parsePath(field string, raw json.RawMessage) (Path, error) {
 		case '"':
 			var k string
 			_ = json.Unmarshal(e, &k)
+			if len(k) > MaxKeyBytes {
+				return Path{}, invalidQuery(elemField, "an object key must be at most %d bytes (got %d)", MaxKeyBytes, len(k))
+			}
 			p.Steps = append(p.Steps, Step{Key: k})
 		case '0':
 			idx, ok := integral(e, 0, MaxIndex)

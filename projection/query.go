@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/pgevents/pgevents/internal/jsondepth"
 )
 
 // Op is a filter operator of the query language.
@@ -141,17 +143,28 @@ func (f Filter) validate(field string) error {
 	}
 	switch f.Op {
 	case OpIn:
-		if kind(v) != '[' {
+		var list []json.RawMessage
+		if kind(v) != '[' || json.Unmarshal(v, &list) != nil {
 			return invalidQuery(field+".value", "must be an array for in (got %s)", clip(v))
+		}
+		if len(list) > MaxInValues {
+			return invalidQuery(field+".value", "in takes at most %d values (got %d)", MaxInValues, len(list))
 		}
 	case OpGreaterThan, OpGreaterThanOrEqual, OpLessThan, OpLessThanOrEqual:
 		if k := kind(v); k != '"' && k != '0' && k != 't' {
 			return invalidQuery(field+".value", "%s needs a string, number or boolean (got %s)", f.Op, clip(v))
 		}
 	case OpRegexMatches, OpNotRegexMatches:
-		if kind(v) != '"' {
+		var pattern string
+		if kind(v) != '"' || json.Unmarshal(v, &pattern) != nil {
 			return invalidQuery(field+".value", "must be a string (a POSIX regular expression) for %s (got %s)", f.Op, clip(v))
 		}
+		if problem := regexProblem(pattern); problem != "" {
+			return invalidQuery(field+".value", "%s", problem)
+		}
+	}
+	if jsondepth.Exceeds(v, MaxValueDepth) {
+		return invalidQuery(field+".value", "must be nested at most %d levels deep", MaxValueDepth)
 	}
 	return nil
 }
@@ -209,6 +222,9 @@ func (s Sort) validate(field string) error {
 	if s.Order != "" && s.Order != Asc && s.Order != Desc {
 		return invalidQuery(field+".order", "must be asc or desc (got %q)", string(s.Order))
 	}
+	if s.Similarity != nil && len(*s.Similarity) > MaxSimilarityBytes {
+		return invalidQuery(field+".similarity", "must be at most %d bytes (got %d)", MaxSimilarityBytes, len(*s.Similarity))
+	}
 	return nil
 }
 
@@ -256,7 +272,10 @@ func (p Page) validate() error {
 	case p.Offset != 0 && (p.After != "" || p.Before != ""):
 		return invalidQuery("page", "offset and key-set paging (after, before) are exclusive")
 	}
-	return nil
+	if err := checkIDLength("page.after", p.After); err != nil {
+		return err
+	}
+	return checkIDLength("page.before", p.Before)
 }
 
 // Query is a projection query (docs/query-language.md): the projections of
@@ -327,17 +346,27 @@ func (q Query) Before(id string, limit int) Query {
 }
 
 // Validate returns an *pgevents.InvalidInputError (CodeInvalidQuery) naming
-// the first malformed part of q, or nil. Regular expressions are not
-// compiled here (PostgreSQL's syntax is not Go's); stores report an invalid
-// one.
+// the first malformed part of q, or nil. It checks every limit of the query
+// language (MaxFilters, MaxInValues, MaxPathSteps, MaxKeyBytes,
+// MaxValueDepth, MaxSortKeys, MaxRegexBytes and the refused regex features,
+// MaxSimilarityBytes, MaxIDLength) except the size of the whole document
+// (MaxQueryBytes), which the stores check on its jsonb form. Regular
+// expressions are not compiled here (PostgreSQL's syntax is not Go's);
+// stores report an invalid one.
 func (q Query) Validate() error {
 	if q.Name == "" {
 		return invalidQuery("name", "is required")
+	}
+	if len(q.Filters) > MaxFilters {
+		return invalidQuery("filters", "must have at most %d filters (got %d)", MaxFilters, len(q.Filters))
 	}
 	for i, f := range q.Filters {
 		if err := f.validate(fmt.Sprintf("filters[%d]", i)); err != nil {
 			return err
 		}
+	}
+	if len(q.Sort) > MaxSortKeys {
+		return invalidQuery("sort", "must have at most %d sort keys (got %d)", MaxSortKeys, len(q.Sort))
 	}
 	for i, s := range q.Sort {
 		if err := s.validate(fmt.Sprintf("sort[%d]", i)); err != nil {
@@ -430,11 +459,17 @@ func (q *Query) UnmarshalJSON(b []byte) error {
 }
 
 // ParseQuery parses and validates the JSON wire form of a query
-// (docs/query-language.md). It is strict: unknown keys, wrong types and
-// out-of-range numbers are errors. It returns an *pgevents.InvalidInputError
-// (CodeInvalidQuery) naming the offending field. Regular expressions are not
-// compiled.
+// (docs/query-language.md). It is strict: unknown keys, wrong types,
+// out-of-range numbers and anything beyond the query language's limits
+// (Validate; and a document nested deeper than MaxQueryDepth) are errors,
+// found in the order PostgreSQL's compiler finds them. It returns an
+// *pgevents.InvalidInputError (CodeInvalidQuery) naming the offending
+// field. Regular expressions are not compiled. The size of the document
+// (MaxQueryBytes) is left to the stores.
 func ParseQuery(raw json.RawMessage) (*Query, error) {
+	if err := CheckQueryDocument(raw); err != nil {
+		return nil, err
+	}
 	top, err := object("query", raw, "name", "filters", "sort", "page")
 	if err != nil {
 		return nil, err
@@ -455,6 +490,9 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 	filters, err := array("filters", top["filters"])
 	if err != nil {
 		return nil, err
+	}
+	if len(filters) > MaxFilters {
+		return nil, invalidQuery("filters", "must have at most %d filters (got %d)", MaxFilters, len(filters))
 	}
 	for i, fr := range filters {
 		field := fmt.Sprintf("filters[%d]", i)
@@ -480,12 +518,18 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 		default:
 			return nil, invalidQuery(field+".value", "is required for %s", f.Op)
 		}
+		if err := f.validate(field); err != nil {
+			return nil, err
+		}
 		q.Filters = append(q.Filters, f)
 	}
 
 	sorts, err := array("sort", top["sort"])
 	if err != nil {
 		return nil, err
+	}
+	if len(sorts) > MaxSortKeys {
+		return nil, invalidQuery("sort", "must have at most %d sort keys (got %d)", MaxSortKeys, len(sorts))
 	}
 	for i, sr := range sorts {
 		field := fmt.Sprintf("sort[%d]", i)
@@ -503,6 +547,9 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 				return nil, invalidQuery(field+".order", "must be asc or desc (got %s)", clip(or))
 			}
 			_ = json.Unmarshal(or, &s.Order)
+			if s.Order != Asc && s.Order != Desc {
+				return nil, invalidQuery(field+".order", "must be asc or desc (got %s)", clip(or))
+			}
 		}
 		if sim, ok := so["similarity"]; ok {
 			if kind(sim) != '"' {
@@ -511,6 +558,9 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 			var text string
 			_ = json.Unmarshal(sim, &text)
 			s.Similarity = &text
+		}
+		if err := s.validate(field); err != nil {
+			return nil, err
 		}
 		q.Sort = append(q.Sort, s)
 	}
@@ -536,6 +586,9 @@ func ParseQuery(raw json.RawMessage) (*Query, error) {
 			var id string
 			if kind(r) != '"' || json.Unmarshal(r, &id) != nil || id == "" {
 				return nil, invalidQuery("page."+key, "must be a non-empty projection id (got %s)", clip(r))
+			}
+			if err := checkIDLength("page."+key, id); err != nil {
+				return nil, err
 			}
 			if key == "after" {
 				q.Page.After = id

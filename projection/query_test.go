@@ -3,7 +3,9 @@ package projection_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -201,4 +203,115 @@ func FuzzParseQuery(f *testing.F) {
 		require.NoError(t, err)
 		require.JSONEq(t, string(built), string(rebuilt))
 	})
+}
+
+// TestQuery_BuildRefusesQueriesBeyondTheLimits: the builder checks the
+// limits of docs/query-language.md ("Limits") with the fields the stores
+// name, and accepts queries exactly at them.
+func TestQuery_BuildRefusesQueriesBeyondTheLimits(t *testing.T) {
+	t.Parallel()
+	q := projection.NewQuery("profile")
+	name := projection.StatePath("name")
+	values := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = fmt.Sprint("v", i)
+		}
+		return out
+	}
+	filters := func(n int) []projection.Filter {
+		out := make([]projection.Filter, n)
+		for i := range out {
+			out[i] = name.NotEqual(i)
+		}
+		return out
+	}
+	sorts := func(n int) []projection.Sort {
+		out := make([]projection.Sort, n)
+		for i := range out {
+			out[i] = projection.StatePath(fmt.Sprint("k", i)).Desc()
+		}
+		return out
+	}
+	keys := func(n int) []string { return strings.Split(strings.Repeat("k", n), "") }
+	nested := func(n int) any {
+		var v any = 1
+		for range n {
+			v = []any{v}
+		}
+		return v
+	}
+	for label, c := range map[string]struct {
+		query projection.Query
+		field string // "" when it is within the limits
+	}{
+		"In1000":              {q.Where(name.In(values(1000)...)), ""},
+		"In1001":              {q.Where(name.In(values(1001)...)), "filters[0].value"},
+		"In100000":            {q.Where(name.In(values(100000)...)), "filters[0].value"},
+		"Filters64":           {q.Where(filters(64)...), ""},
+		"Filters65":           {q.Where(filters(65)...), "filters"},
+		"PathSteps32":         {q.Where(projection.StatePath(keys(32)...).IsNull()), ""},
+		"PathSteps33":         {q.Where(projection.StatePath(keys(33)...).IsNull()), "filters[0].path"},
+		"PathSteps10000":      {q.Where(projection.StatePath(keys(10000)...).IsNull()), "filters[0].path"},
+		"SortPathSteps33":     {q.OrderBy(projection.StatePath(keys(33)...).Asc()), "sort[0].path"},
+		"Key256Bytes":         {q.Where(projection.StatePath(strings.Repeat("😀", 64)).IsNull()), ""},
+		"Key260Bytes":         {q.Where(projection.StatePath("a", strings.Repeat("😀", 65)).IsNull()), "filters[0].path[2]"},
+		"ValueDepth32":        {q.Where(projection.StatePath().Contains(nested(32))), ""},
+		"ValueDepth33":        {q.Where(projection.StatePath().Contains(nested(33))), "filters[0].value"},
+		"Sort8":               {q.OrderBy(sorts(8)...), ""},
+		"Sort9":               {q.OrderBy(sorts(9)...), "sort"},
+		"Regex1024":           {q.Where(name.RegexMatches(strings.Repeat("a", 1024))), ""},
+		"Regex1025":           {q.Where(name.RegexMatches(strings.Repeat("a", 1025))), "filters[0].value"},
+		"RegexBackReference":  {q.Where(name.RegexMatches(`(a*)*\1`)), "filters[0].value"},
+		"NotRegexBackRef":     {q.Where(name.NotRegexMatches(`(a)\9`)), "filters[0].value"},
+		"RegexEscapedSlash":   {q.Where(name.RegexMatches(`\\1`)), ""},
+		"RegexLookahead":      {q.Where(name.RegexMatches(`a(?=b)`)), "filters[0].value"},
+		"RegexNegLookahead":   {q.Where(name.RegexMatches(`a(?!b)`)), "filters[0].value"},
+		"RegexLookbehind":     {q.Where(name.RegexMatches(`(?<=a)b`)), "filters[0].value"},
+		"RegexNegLookbehind":  {q.Where(name.RegexMatches(`(?<!a)b`)), "filters[0].value"},
+		"RegexEscapedParen":   {q.Where(name.RegexMatches(`\(?=`)), ""},
+		"RegexGroupOptions":   {q.Where(name.RegexMatches(`(?:a|b)+`)), ""},
+		"Similarity1024":      {q.OrderBy(name.SimilarityTo(strings.Repeat("a", 1024))), ""},
+		"Similarity1025":      {q.OrderBy(name.SimilarityTo(strings.Repeat("a", 1025))), "sort[0].similarity"},
+		"After255Characters":  {q.After(strings.Repeat("é", 255), 10), ""},
+		"After256Characters":  {q.After(strings.Repeat("é", 256), 10), "page.after"},
+		"Before256Characters": {q.Before(strings.Repeat("p", 256), 10), "page.before"},
+	} {
+		t.Run(label, func(t *testing.T) {
+			t.Parallel()
+			raw, err := c.query.Build()
+			if c.field == "" {
+				require.NoError(t, err)
+				_, err = projection.ParseQuery(raw)
+				require.NoError(t, err, "the wire form parses back")
+				return
+			}
+			requireInvalidQuery(t, err, c.field)
+		})
+	}
+}
+
+// TestParseQuery_RefusesDocumentsBeyondTheLimits: the wire form is checked
+// against the same limits, in the order PostgreSQL's compiler checks them,
+// and a document nested deeper than MaxQueryDepth is refused before any
+// decoding (encoding/json stops at 10,000 levels).
+func TestParseQuery_RefusesDocumentsBeyondTheLimits(t *testing.T) {
+	t.Parallel()
+	for raw, field := range map[string]string{
+		`{"name": "p", "filters": [{"path": ["state"], "op": "contains", "value": ` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}]}`: "query",
+		strings.Repeat("[", 20000) + strings.Repeat("]", 20000):                                                                                 "query",
+		// The number of filters before any filter's own problems.
+		`{"name": "p", "filters": [` + strings.Repeat(`{"op": "like"}, `, 64) + `{"op": "like"}]}`: "filters",
+		// A path's length before its field.
+		`{"name": "p", "filters": [{"path": ["body"` + strings.Repeat(`, 1`, 33) + `], "op": "equal"}]}`: "filters[0].path",
+		// A filter's problems before the next filter's and the sort's.
+		`{"name": "p", "filters": [{"path": ["state"], "op": "regex_matches", "value": "(?=x)"}, {"op": 1}], "sort": 1}`: "filters[0].value",
+		// A sort's order before its similarity.
+		`{"name": "p", "sort": [{"path": ["id"], "order": "up", "similarity": 1}]}`:           "sort[0].order",
+		`{"name": "p", "sort": [` + strings.Repeat(`{"path": ["id"]}, `, 8) + `{"path": 1}]}`: "sort",
+		`{"name": "p", "page": {"before": "` + strings.Repeat("x", 256) + `"}}`:               "page.before",
+	} {
+		_, err := projection.ParseQuery(json.RawMessage(raw))
+		requireInvalidQuery(t, err, field)
+	}
 }

@@ -23,8 +23,11 @@ import (
 // The suite covers upserts (first source and created_at kept), loads and
 // lookups (pgevents.ErrNotFound, pgevents.ErrAmbiguous), every case of
 // ProjectionQueryCases for SearchProjections and CountProjections, key-set
-// walks in both directions, queries built with projection.Query, and every
-// case of InvalidProjectionQueries (PE110).
+// walks in both directions, queries built with projection.Query, every
+// case of InvalidProjectionQueries (PE110, including queries beyond the
+// query language's limits), queries at those limits, names of 255 four-byte
+// characters, and states and metadata beyond the size and nesting limits
+// (PE115).
 func RunProjectionStore(t *testing.T, newStore func(t *testing.T) projection.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -375,6 +378,8 @@ func RunProjectionStore(t *testing.T, newStore func(t *testing.T) projection.Sto
 		}
 		require.Equal(t, int64(writers*saves), countAll(t, store, "profile"))
 	})
+
+	runProjectionLimits(t, newStore)
 }
 
 // LoadProjectionFixtures saves ProjectionFixtures into store and returns

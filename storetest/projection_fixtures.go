@@ -172,6 +172,11 @@ func ProjectionQueryCases() []ProjectionQueryCase {
 		c("Path/IndexOutOfRangeIsMissing", f(`"filters": [{"path": ["state", "tags", 5], "op": "not_equal", "value": null}]`), 0),
 		c("Path/KeyOnArrayIsMissing", f(`"filters": [{"path": ["state", "tags", "0"], "op": "not_equal", "value": null}]`), 0),
 		c("Path/IndexOnObjectIsMissing", f(`"filters": [{"path": ["state", "address", 0], "op": "not_equal", "value": null}]`), 0),
+		c("Path/IndexOnScalarIsMissing", f(`"filters": [{"path": ["state", "name", 0], "op": "not_equal", "value": null}]`), 0),
+		c("Path/IndexOnBareStringStateIsMissing", f(`"filters": [{"path": ["state", 0], "op": "equal", "value": "text state"}]`), 0),
+		c("Path/IndexOnNumberIsNull", f(`"filters": [{"path": ["state", "age", 0], "op": "equal", "value": null}]`), 8, all...),
+		c("Path/SortByIndexOnScalar", f(`"sort": [{"path": ["state", "score", 0], "order": "desc"}, {"path": ["state", "lines", 0]}], "page": {"limit": 3}`), 8,
+			"p01", "p02", "p03"),
 		c("Path/ThroughScalarIsMissing", f(`"filters": [{"path": ["state", "name", "first"], "op": "equal", "value": null}]`), 8, all...),
 		c("Path/Deep", f(`"filters": [{"path": ["state", "address", "geo", "lat"], "op": "greater_than", "value": 50}]`), 1, "p07"),
 		c("Path/KeyWithQuote", f(`"filters": [{"path": ["state", "it's"], "op": "equal", "value": null}]`), 8, all...),
@@ -248,9 +253,12 @@ type InvalidProjectionQuery struct {
 	Query json.RawMessage
 }
 
-// InvalidProjectionQueries returns malformed queries: every store rejects
-// each with a *pgevents.InvalidInputError of code projection.CodeInvalidQuery
-// (PE110) naming Field, from SearchProjections and CountProjections alike.
+// InvalidProjectionQueries returns malformed queries, and queries beyond the
+// limits of the query language (docs/query-language.md, "Limits": an "in"
+// list of 100,000 values, a path of 10,000 steps, 1,000 sort keys, regexes
+// with back-references, ...): every store rejects each with a
+// *pgevents.InvalidInputError of code projection.CodeInvalidQuery (PE110)
+// naming Field, from SearchProjections and CountProjections alike.
 func InvalidProjectionQueries() []InvalidProjectionQuery {
 	c := func(name, field, query string) InvalidProjectionQuery {
 		return InvalidProjectionQuery{Name: name, Field: field, Query: json.RawMessage(query)}
@@ -258,7 +266,7 @@ func InvalidProjectionQueries() []InvalidProjectionQuery {
 	f := func(filter string) string { return `{"name": "profile", "filters": [` + filter + `]}` }
 	s := func(sort string) string { return `{"name": "profile", "sort": [` + sort + `]}` }
 	p := func(page string) string { return `{"name": "profile", "page": ` + page + `}` }
-	return []InvalidProjectionQuery{
+	return append([]InvalidProjectionQuery{
 		c("NotAnObject", "query", `["profile"]`),
 		c("MissingName", "name", `{"filters": []}`),
 		c("EmptyName", "name", `{"name": ""}`),
@@ -302,5 +310,5 @@ func InvalidProjectionQueries() []InvalidProjectionQuery {
 		c("BeforeNotAString", "page.before", p(`{"before": 3}`)),
 		c("AfterAndBefore", "page", p(`{"after": "p01", "before": "p03"}`)),
 		c("OffsetAndAfter", "page", p(`{"offset": 0, "after": "p01"}`)),
-	}
+	}, projectionLimitQueries()...)
 }

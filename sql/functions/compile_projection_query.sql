@@ -5,12 +5,18 @@
 --   p_mode   'search' (the page of rows, SELECT p.* in sort order) or 'count'
 --            (SELECT count(*) of the filters' matches; sort and page are
 --            validated but ignored)
--- Returns the statement text. Its only parameter, $1, is p_query itself:
--- every value (name, filter values, similarity text, limit, offset, key-set
--- anchor) is read from $1 by a JSON path built from array positions, so no
--- value ever reaches the SQL text. Path keys are quoted with format(%L).
--- Callers run it with EXECUTE ... USING p_query (a one-shot plan, so those
--- reads fold to constants and partial expression indexes match).
+-- Returns the statement text. Its parameters $1..$74 (all jsonb) are the
+-- query's values, each its own parameter (pgevents.projection_query_params
+-- builds them): $1 the name, $2 the page object, $3 + i the value of
+-- filters[i], $67 + j the similarity text of sort[j]. No value ever reaches
+-- the SQL text; path keys are quoted with format(%L). Callers run it with
+-- EXECUTE ... USING _p[1], ..., _p[74] (a one-shot plan, so the parameters
+-- fold to constants and partial expression indexes match). Separate
+-- parameters bound the planner's memory: it folds every reference to a
+-- parameter into a copy of that parameter's value, so a reference must never
+-- be to the whole query document. An "in" list is one array (= ANY) per
+-- JSON type group, whatever its length, so the statement's size depends on
+-- the number of filters and sort keys and the path lengths only.
 -- How it serves indexes: the name is an equality on the primary key's first
 -- column; equality, ranges, regexes and sorts on a path compare the path's
 -- keys (pgevents.projection_keys), which pgevents.add_projection_index
@@ -20,7 +26,13 @@
 -- projection of the name has makes them NULL, so the page is empty).
 -- Raises PE110 (invalid query) naming the field for any malformed part:
 -- wrong type, unknown key, unknown op or order, bad path, invalid regex,
--- limit outside 1..10000, negative offset, offset with after/before.
+-- limit outside 1..10000, negative offset, offset with after/before; and for
+-- any part beyond the limits of docs/query-language.md ("Limits"): the
+-- document over 262144 bytes as JSON text or nested over 64 levels, over 64
+-- filters, an "in" list over 1000 values, a path over 32 steps or with a key
+-- over 256 bytes, a filter value nested over 32 levels, over 8 sort keys, a
+-- regex over 1024 bytes or with back-references or lookaround, a similarity
+-- text over 1024 bytes, an after/before id over 255 characters.
 -- Locks: none. STABLE: it reads pg_extension (where pg_trgm lives).
 -- PARALLEL UNSAFE: it validates regexes in a subtransaction.
 CREATE OR REPLACE FUNCTION pgevents.compile_projection_query(p_query jsonb, p_mode text DEFAULT 'search')
@@ -31,13 +43,12 @@ CREATE OR REPLACE FUNCTION pgevents.compile_projection_query(p_query jsonb, p_mo
   SET search_path = pgevents, pg_temp
 AS $$
 DECLARE
-  _where text[] := ARRAY['p.name = ($1 ->> ''name'')'];
+  _where text[] := ARRAY['p.name = ($1 #>> ''{}''::text[])'];
   _filters jsonb := NULLIF(p_query -> 'filters', 'null'::jsonb);
   _sort jsonb := NULLIF(p_query -> 'sort', 'null'::jsonb);
   _page jsonb := NULLIF(p_query -> 'page', 'null'::jsonb);
   _f jsonb;
   _s jsonb;
-  _el jsonb;
   _field text;
   _key text;
   _op text;
@@ -52,8 +63,10 @@ DECLARE
   _k2 text;
   _cmp text;
   _parts text[];
-  _strs text[];
-  _others text[];
+  _hasnull boolean;
+  _hasstr boolean;
+  _hasother boolean;
+  _problem text;
   _nestable boolean;
   _nest text;
   _trgm text;
@@ -88,6 +101,14 @@ BEGIN
     RAISE EXCEPTION 'pgevents: compile_projection_query: p_mode must be search or count (got %)', p_mode
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  -- Size and depth first: they bound everything that follows.
+  IF pg_catalog.octet_length(p_query::text) > 262144 THEN
+    PERFORM pgevents.raise_invalid('PE110', 'query',
+      pg_catalog.format('must be at most 262144 bytes as JSON text (got %s)', pg_catalog.octet_length(p_query::text)));
+  END IF;
+  IF pg_catalog.jsonb_path_exists(p_query, 'strict $.**{64} ? (@.type() == "array" || @.type() == "object")') THEN
+    PERFORM pgevents.raise_invalid('PE110', 'query', 'must be nested at most 64 levels deep');
+  END IF;
   IF p_query IS NULL OR pg_catalog.jsonb_typeof(p_query) <> 'object' THEN
     PERFORM pgevents.raise_invalid('PE110', 'query', 'must be a JSON object');
   END IF;
@@ -102,6 +123,10 @@ BEGIN
   -- Filters, ANDed.
   IF _filters IS NOT NULL AND pg_catalog.jsonb_typeof(_filters) <> 'array' THEN
     PERFORM pgevents.raise_invalid('PE110', 'filters', 'must be an array');
+  END IF;
+  IF pg_catalog.jsonb_array_length(_filters) > 64 THEN
+    PERFORM pgevents.raise_invalid('PE110', 'filters',
+      pg_catalog.format('must have at most 64 filters (got %s)', pg_catalog.jsonb_array_length(_filters)));
   END IF;
   FOR _i IN 0 .. COALESCE(pg_catalog.jsonb_array_length(_filters), 0) - 1 LOOP
     _f := _filters -> _i;
@@ -121,8 +146,9 @@ BEGIN
     _op := _f ->> 'op';
     _v := _f -> 'value';
     _vtype := pg_catalog.jsonb_typeof(_v);
-    _vref := pg_catalog.format('($1 #> %L::text[])', pg_catalog.format('{filters,%s,value}', _i));
-    _vtext := pg_catalog.format('($1 #>> %L::text[])', pg_catalog.format('{filters,%s,value}', _i));
+    -- The filter's value is parameter $(3 + i) (pgevents.projection_query_params).
+    _vref := pg_catalog.format('$%s', 3 + _i);
+    _vtext := pg_catalog.format('($%s #>> ''{}''::text[])', 3 + _i);
     IF _vtype IS NULL AND _op NOT IN ('equal', 'not_equal') THEN
       PERFORM pgevents.raise_invalid('PE110', _field || '.value', pg_catalog.format('is required for %s', _op));
     END IF;
@@ -175,27 +201,26 @@ BEGIN
         IF _vtype <> 'array' THEN
           PERFORM pgevents.raise_invalid('PE110', _field || '.value', pg_catalog.format('in needs an array (got %s)', _vtype));
         END IF;
-        _parts := ARRAY[]::text[]; _strs := ARRAY[]::text[]; _others := ARRAY[]::text[];
-        FOR _j IN 0 .. pg_catalog.jsonb_array_length(_v) - 1 LOOP
-          _el := _v -> _j;
-          CASE pg_catalog.jsonb_typeof(_el)
-            WHEN 'null' THEN
-              IF NOT (_k0 || ' = 1') = ANY (_parts) THEN _parts := _parts || (_k0 || ' = 1'); END IF;
-            WHEN 'string' THEN
-              _strs := _strs || pg_catalog.format('($1 #>> %L::text[])', pg_catalog.format('{filters,%s,value,%s}', _i, _j));
-            WHEN 'array' THEN
-              _others := _others || pg_catalog.format('pg_catalog.jsonb_set(''[null]''::jsonb, ''{0}''::text[], ($1 #> %L::text[]))',
-                pg_catalog.format('{filters,%s,value,%s}', _i, _j));
-            ELSE
-              _others := _others || pg_catalog.format('($1 #> %L::text[])', pg_catalog.format('{filters,%s,value,%s}', _i, _j));
-          END CASE;
-        END LOOP;
-        IF pg_catalog.cardinality(_strs) > 0 THEN
-          _parts := _parts || pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s IN (%s))',
-            _k0, _k1, _k2, pg_catalog.array_to_string(_strs, ', '));
+        IF pg_catalog.jsonb_array_length(_v) > 1000 THEN
+          PERFORM pgevents.raise_invalid('PE110', _field || '.value',
+            pg_catalog.format('in takes at most 1000 values (got %s)', pg_catalog.jsonb_array_length(_v)));
         END IF;
-        IF pg_catalog.cardinality(_others) > 0 THEN
-          _parts := _parts || pg_catalog.format('(%s = 0 AND %s IN (%s))', _k0, _k1, pg_catalog.array_to_string(_others, ', '));
+        -- One array parameter per type group, whatever the list's length:
+        -- nulls match a missing/null value, strings compare K2 with
+        -- = ANY (text[]), other values K1 with = ANY (jsonb[]).
+        _hasnull := pg_catalog.jsonb_path_exists(_v, 'strict $[*] ? (@.type() == "null")');
+        _hasstr := pg_catalog.jsonb_path_exists(_v, 'strict $[*] ? (@.type() == "string")');
+        _hasother := pg_catalog.jsonb_path_exists(_v, 'strict $[*] ? (@.type() != "string" && @.type() != "null")');
+        _parts := ARRAY[]::text[];
+        IF _hasnull THEN
+          _parts := _parts || (_k0 || ' = 1');
+        END IF;
+        IF _hasstr THEN
+          _parts := _parts || pg_catalog.format('(%s = 0 AND %s = ''""''::jsonb AND %s = ANY (pgevents.projection_in_strings(%s)))',
+            _k0, _k1, _k2, _vref);
+        END IF;
+        IF _hasother THEN
+          _parts := _parts || pg_catalog.format('(%s = 0 AND %s = ANY (pgevents.projection_in_values(%s)))', _k0, _k1, _vref);
         END IF;
         _cmp := CASE WHEN pg_catalog.cardinality(_parts) = 0 THEN 'false'
                      ELSE '(' || pg_catalog.array_to_string(_parts, ' OR ') || ')' END;
@@ -229,6 +254,10 @@ BEGIN
         IF _vtype <> 'string' THEN
           PERFORM pgevents.raise_invalid('PE110', _field || '.value', pg_catalog.format('%s needs a string (got %s)', _op, _vtype));
         END IF;
+        _problem := pgevents.projection_regex_problem(_v #>> '{}');
+        IF _problem IS NOT NULL THEN
+          PERFORM pgevents.raise_invalid('PE110', _field || '.value', _problem);
+        END IF;
         BEGIN
           PERFORM '' ~ (_v #>> '{}');
         EXCEPTION WHEN invalid_regular_expression THEN
@@ -243,13 +272,18 @@ BEGIN
           'unknown op %s (expected equal, not_equal, greater_than, greater_than_or_equal, less_than, less_than_or_equal, in, contains, regex_matches, not_regex_matches)',
           _f -> 'op'));
     END CASE;
+    -- A filter value's nesting (the "in" list and regexes are bounded above).
+    IF _vtype IN ('array', 'object')
+       AND pg_catalog.jsonb_path_exists(_v, 'strict $.**{32} ? (@.type() == "array" || @.type() == "object")') THEN
+      PERFORM pgevents.raise_invalid('PE110', _field || '.value', 'must be nested at most 32 levels deep');
+    END IF;
     _where := _where || _cmp;
     _pin := CASE
       WHEN _op IN ('equal', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal') AND _vtype = 'string' THEN 'string'
       WHEN _op IN ('equal', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal') AND _vtype <> 'null' THEN 'value'
       WHEN _op = 'regex_matches' THEN 'string'
-      WHEN _op = 'in' AND pg_catalog.cardinality(_parts) = 1 AND pg_catalog.cardinality(_strs) > 0 THEN 'string'
-      WHEN _op = 'in' AND pg_catalog.cardinality(_parts) = 1 AND pg_catalog.cardinality(_others) > 0 THEN 'value'
+      WHEN _op = 'in' AND NOT _hasnull AND _hasstr AND NOT _hasother THEN 'string'
+      WHEN _op = 'in' AND NOT _hasnull AND NOT _hasstr AND _hasother THEN 'value'
     END;
     IF _pin IS NOT NULL AND (_pins ->> _e) IS DISTINCT FROM 'string' THEN
       _pins := _pins || pg_catalog.jsonb_build_object(_e, _pin);
@@ -259,6 +293,10 @@ BEGIN
   -- Sort: groups of NOT NULL keys sharing a direction; id ascending last.
   IF _sort IS NOT NULL AND pg_catalog.jsonb_typeof(_sort) <> 'array' THEN
     PERFORM pgevents.raise_invalid('PE110', 'sort', 'must be an array');
+  END IF;
+  IF pg_catalog.jsonb_array_length(_sort) > 8 THEN
+    PERFORM pgevents.raise_invalid('PE110', 'sort',
+      pg_catalog.format('must have at most 8 sort keys (got %s)', pg_catalog.jsonb_array_length(_sort)));
   END IF;
   FOR _i IN 0 .. COALESCE(pg_catalog.jsonb_array_length(_sort), 0) - 1 LOOP
     _s := _sort -> _i;
@@ -279,6 +317,10 @@ BEGIN
       IF pg_catalog.jsonb_typeof(_s -> 'similarity') IS DISTINCT FROM 'string' THEN
         PERFORM pgevents.raise_invalid('PE110', _field || '.similarity', 'must be a string');
       END IF;
+      IF pg_catalog.octet_length(_s ->> 'similarity') > 1024 THEN
+        PERFORM pgevents.raise_invalid('PE110', _field || '.similarity',
+          pg_catalog.format('must be at most 1024 bytes (got %s)', pg_catalog.octet_length(_s ->> 'similarity')));
+      END IF;
       IF _trgm IS NULL THEN
         SELECT n.nspname::text INTO _trgm FROM pg_catalog.pg_extension x
           JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'pg_trgm';
@@ -287,8 +329,9 @@ BEGIN
             USING ERRCODE = 'undefined_object', HINT = 'CREATE EXTENSION pg_trgm (pgevents.Migrate installs it).';
         END IF;
       END IF;
-      _sim := pg_catalog.format('CASE WHEN pg_catalog.jsonb_typeof(%1$s) = ''string'' THEN %2$I.similarity(%1$s #>> ''{}''::text[], ($1 #>> %3$L::text[])) END',
-        _keys[1], _trgm, pg_catalog.format('{sort,%s,similarity}', _i));
+      -- The similarity text is parameter $(67 + j) (pgevents.projection_query_params).
+      _sim := pg_catalog.format('CASE WHEN pg_catalog.jsonb_typeof(%1$s) = ''string'' THEN %2$I.similarity(%1$s #>> ''{}''::text[], ($%3$s #>> ''{}''::text[])) END',
+        _keys[1], _trgm, 67 + _i);
       _gkeys := _gkeys || pg_catalog.format('(CASE WHEN (%s) IS NULL THEN 1 ELSE 0 END)', _sim) || pg_catalog.format('COALESCE(%s, 0)', _sim);
       _gsizes := _gsizes || 2;
     ELSIF (_s #>> '{path,0}') IN ('id', 'name') THEN
@@ -334,6 +377,10 @@ BEGIN
       IF _page ? _key AND (pg_catalog.jsonb_typeof(_page -> _key) <> 'string' OR _page ->> _key = '') THEN
         PERFORM pgevents.raise_invalid('PE110', 'page.' || _key, pg_catalog.format('must be a projection id, a non-empty string (got %s)', _page -> _key));
       END IF;
+      IF pg_catalog.length(_page ->> _key) > 255 THEN
+        PERFORM pgevents.raise_invalid('PE110', 'page.' || _key,
+          pg_catalog.format('must be a projection id of at most 255 characters (got %s)', pg_catalog.length(_page ->> _key)));
+      END IF;
     END LOOP;
     IF _page ? 'after' AND _page ? 'before' THEN
       PERFORM pgevents.raise_invalid('PE110', 'page', 'after and before exclude each other');
@@ -365,10 +412,17 @@ BEGIN
   -- it), as a lexicographic comparison over runs of keys that share a
   -- direction (each run one row comparison, which a btree can seek to).
   IF _anchor IS NOT NULL THEN
-    -- The anchor's value of a key expression (the format's %s).
-    _anchorkey := pg_catalog.format(
-      '(SELECT %%s FROM pgevents.projections p WHERE p.name = ($1 ->> ''name'') AND p.id = ($1 #>> %L::text[]))',
-      pg_catalog.format('{page,%s}', _anchor));
+    -- The anchor's keys, computed once in a CTE ("anchor", column kJ for
+    -- key J): each comparison reads one with a scalar subquery (an
+    -- InitPlan, evaluated once), so a key expression is not repeated per
+    -- comparison. No such anchor: no row, the subqueries are NULL, the page
+    -- is empty.
+    _anchorkey := 'WITH anchor AS MATERIALIZED (SELECT ';
+    FOR _j IN 1 .. pg_catalog.cardinality(_gkeys) LOOP
+      _anchorkey := _anchorkey || CASE WHEN _j > 1 THEN ', ' ELSE '' END || _gkeys[_j] || ' AS k' || _j;
+    END LOOP;
+    _anchorkey := _anchorkey || pg_catalog.format(
+      E' FROM pgevents.projections p WHERE p.name = ($1 #>> ''{}''::text[]) AND p.id = ($2 ->> %L::text))\n', _anchor);
     _disj := ARRAY[]::text[]; _conj := ARRAY[]::text[];
     _start := 1;
     _g := 1;
@@ -379,7 +433,7 @@ BEGIN
       LOOP
         FOR _j IN _start .. _start + _gsizes[_g] - 1 LOOP
           _cols := _cols || CASE WHEN _cols = '' THEN '' ELSE ', ' END || _gkeys[_j];
-          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format(_anchorkey, _gkeys[_j]);
+          _vals := _vals || CASE WHEN _vals = '' THEN '' ELSE ', ' END || pg_catalog.format('(SELECT anchor.k%s FROM anchor)', _j);
         END LOOP;
         _start := _start + _gsizes[_g];
         _g := _g + 1;
@@ -406,20 +460,21 @@ BEGIN
     -- anchor is non-null; when it is null, nothing qualifies in this
     -- direction anyway (nulls sort beyond every value on the ">" side).
     _firstcmp := CASE WHEN (_gdirs[1] = 'asc') <> _before THEN '>' ELSE '<' END;
+    -- (_first is the first sort key's path: keys 1..3 are its K0, K1, K2.)
     IF _first IS NOT NULL AND _firstcmp = '>' AND _pins ? _first[1] THEN
-      _where := _where || (_first[3] || ' >= ' || pg_catalog.format(_anchorkey, _first[3]));
+      _where := _where || (_first[3] || ' >= (SELECT anchor.k2 FROM anchor)');
       IF _pins ->> _first[1] = 'string' THEN
-        _where := _where || (_first[4] || ' >= ' || pg_catalog.format(_anchorkey, _first[4]));
+        _where := _where || (_first[4] || ' >= (SELECT anchor.k3 FROM anchor)');
       END IF;
     END IF;
   END IF;
 
-  _sql := 'SELECT p.* FROM pgevents.projections p WHERE '
+  _sql := COALESCE(_anchorkey, '') || 'SELECT p.* FROM pgevents.projections p WHERE '
     || pg_catalog.array_to_string(_where, E'\n  AND ')
     || E'\nORDER BY ' || pg_catalog.array_to_string(CASE WHEN _before THEN _rorder ELSE _order END, ', ')
-    || E'\nLIMIT COALESCE((($1 #>> ''{page,limit}'')::numeric)::integer, 100)';
+    || E'\nLIMIT COALESCE((($2 ->> ''limit''::text)::numeric)::integer, 100)';
   IF _anchor IS NULL THEN
-    _sql := _sql || E'\nOFFSET COALESCE((($1 #>> ''{page,offset}'')::numeric)::bigint, 0)';
+    _sql := _sql || E'\nOFFSET COALESCE((($2 ->> ''offset''::text)::numeric)::bigint, 0)';
   END IF;
   IF _before THEN
     _sql := 'SELECT p.* FROM (' || _sql || E') p\nORDER BY ' || pg_catalog.array_to_string(_order, ', ');
@@ -429,4 +484,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION pgevents.compile_projection_query(jsonb, text) IS
-  'Internal: validates a projection query (docs/query-language.md) and compiles it to a statement whose only parameter $1 is the query. SQLSTATE: PE110.';
+  'Internal: validates a projection query (docs/query-language.md, with its limits) and compiles it to a statement whose parameters $1..$74 are the query''s values (pgevents.projection_query_params). SQLSTATE: PE110.';

@@ -2,7 +2,9 @@
 --
 -- Parameters: p_name, the projector's name; p_source, an identifier JSON
 -- (SPEC §1), compared in its normal form (pgevents.projection_source).
--- Returns zero rows (none) or one row of pgevents.projections.
+-- Returns zero rows (none) or one row of pgevents.projections. The lookup
+-- uses the index projections_name_source_idx on (name, md5(source::text)):
+-- a hash, so that sources of long names fit in a btree entry.
 -- Raises PE111 (ambiguous) when several projections of the name have that
 -- source (DETAIL {"field": "source", "reason", "ids": [two of them]}),
 -- PE101 (invalid name, or source category/stream name), PE104 (invalid
@@ -24,7 +26,8 @@ BEGIN
   _source := pgevents.projection_source(p_source, 'source');
   SELECT pg_catalog.array_agg(s.id) INTO _ids FROM (
     SELECT p.id FROM pgevents.projections p
-     WHERE p.name = p_name AND p.source = _source ORDER BY p.id LIMIT 2) s;
+     WHERE p.name = p_name AND pg_catalog.md5(p.source::text) = pg_catalog.md5(_source::text) AND p.source = _source
+     ORDER BY p.id LIMIT 2) s;
   IF pg_catalog.cardinality(_ids) > 1 THEN
     RAISE EXCEPTION 'pgevents: ambiguous projection lookup: several projections % have the source %', p_name, _source
       USING ERRCODE = 'PE111',

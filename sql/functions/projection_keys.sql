@@ -25,8 +25,15 @@
 --                   (byte order, whatever the database collation)
 -- For id and name (text columns, COLLATE "C") the keys are constants and the
 -- column itself, so the primary key serves them.
+-- A key step is jsonb -> key (NULL on anything but an object). An index step
+-- is pg_catalog.jsonb_path_query_first(x, 'strict $[i]', '{}', true): NULL on
+-- anything but an array. (jsonb -> i would read a scalar as a one-element
+-- array: '1'::jsonb -> 0 is 1, where the query language says "missing".)
 -- Object keys are quoted with format(%L); indices are validated integers.
--- Raises PE110 (invalid query) naming p_field or p_field[i] for a malformed path.
+-- Limits (docs/query-language.md): at most 32 steps after the field, object
+-- keys of at most 256 bytes.
+-- Raises PE110 (invalid query) naming p_field or p_field[i] for a malformed
+-- or over-long path.
 -- Locks: none. IMMUTABLE: depends on its arguments only.
 CREATE OR REPLACE FUNCTION pgevents.projection_keys(p_path jsonb, p_field text, p_alias text DEFAULT 'p')
   RETURNS text[]
@@ -45,6 +52,10 @@ BEGIN
   IF p_path IS NULL OR pg_catalog.jsonb_typeof(p_path) <> 'array' OR pg_catalog.jsonb_array_length(p_path) = 0 THEN
     PERFORM pgevents.raise_invalid('PE110', p_field,
       'must be a non-empty array: id, name, source, state or metadata, then object keys and array indices');
+  END IF;
+  IF pg_catalog.jsonb_array_length(p_path) - 1 > 32 THEN
+    PERFORM pgevents.raise_invalid('PE110', p_field,
+      pg_catalog.format('must have at most 32 keys and indices after the field (got %s)', pg_catalog.jsonb_array_length(p_path) - 1));
   END IF;
   IF pg_catalog.jsonb_typeof(p_path -> 0) IS DISTINCT FROM 'string'
      OR (p_path ->> 0) NOT IN ('id', 'name', 'source', 'state', 'metadata') THEN
@@ -67,6 +78,10 @@ BEGIN
     _el := p_path -> _i;
     CASE pg_catalog.jsonb_typeof(_el)
       WHEN 'string' THEN
+        IF pg_catalog.octet_length(_el #>> '{}') > 256 THEN
+          PERFORM pgevents.raise_invalid('PE110', pg_catalog.format('%s[%s]', p_field, _i),
+            pg_catalog.format('an object key must be at most 256 bytes (got %s)', pg_catalog.octet_length(_el #>> '{}')));
+        END IF;
         _expr := pg_catalog.format('%s -> %L::text', _expr, _el #>> '{}');
       WHEN 'number' THEN
         _n := (_el #>> '{}')::numeric;
@@ -74,7 +89,8 @@ BEGIN
           PERFORM pgevents.raise_invalid('PE110', pg_catalog.format('%s[%s]', p_field, _i),
             pg_catalog.format('an array index must be an integer from 0 to 2147483647 (got %s)', _el));
         END IF;
-        _expr := pg_catalog.format('%s -> %s', _expr, _n::integer);
+        _expr := pg_catalog.format('pg_catalog.jsonb_path_query_first(%s, ''strict $[%s]''::jsonpath, ''{}''::jsonb, true)',
+          _expr, _n::integer);
       ELSE
         PERFORM pgevents.raise_invalid('PE110', pg_catalog.format('%s[%s]', p_field, _i),
           pg_catalog.format('must be an object key (string) or an array index (integer) (got %s)', _el));

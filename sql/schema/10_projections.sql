@@ -49,7 +49,10 @@ COMMENT ON COLUMN pgevents.projections.updated_at IS
 CREATE INDEX projections_state_idx ON pgevents.projections USING gin (state jsonb_path_ops);
 
 -- pgevents.locate_projection: the projection of a name with a given source.
-CREATE INDEX projections_name_source_idx ON pgevents.projections (name, source);
+-- A hash of the source (migration 00006): a name and a source together hold
+-- up to three 255-character names, over a btree entry's 2,704 bytes in
+-- 4-byte characters.
+CREATE INDEX projections_name_source_idx ON pgevents.projections (name, pg_catalog.md5(source::text));
 
 -- Reading is allowed directly; writing only through the functions (which run
 -- as the owner).

@@ -1,7 +1,8 @@
 -- pgevents.compile_projection_query
 --
--- - Returns one statement whose only parameter is the query: no value, in
---   any position, appears in the SQL text
+-- - Returns one statement whose parameters are the query's values
+--   (pgevents.projection_query_params): no value, in any position, appears in
+--   the SQL text
 -- - Path keys are quoted literals; indices are integers
 -- - Malformed queries: PE110 with DETAIL {"field", "reason"} naming the field
 -- - Owner-only: pgevents_reader and pgevents_writer may not call it
@@ -22,7 +23,8 @@ SELECT unalike(pgevents.compile_projection_query($q${"name": "secret-name",
   '%secret%', 'No value reaches the SQL text');
 SELECT unalike(pgevents.compile_projection_query('{"name": "p", "page": {"limit": 9876}}', 'search'), '%9876%', 'Not even the limit');
 SELECT alike(pgevents.compile_projection_query($q${"name": "p", "filters": [{"path": ["state", "it's", 3], "op": "equal", "value": 1}]}$q$, 'count'),
-  $q$%(p.state -> 'it''s'::text -> 3)%$q$, 'Path keys are quoted literals, indices integers');
+  $q$%(pg_catalog.jsonb_path_query_first(p.state -> 'it''s'::text, 'strict $[3]'::jsonpath, '{}'::jsonb, true))%$q$,
+  'Path keys are quoted literals, indices integers (an array-index step reads arrays only)');
 SELECT alike(pgevents.compile_projection_query('{"name": "p"}', 'count'), 'SELECT pg_catalog.count(*)%', 'Count mode counts');
 
 SELECT throws_ok($$SELECT pgevents.compile_projection_query('[]', 'search')$$, 'PE110', NULL, 'Not an object: PE110');

@@ -5,7 +5,7 @@
 --   extra keys do not matter)
 -- - Several have it: PE111 with DETAIL {"field": "source", "ids": [two of them]}
 -- - Invalid source: PE104; invalid name: PE101
--- - Plan: the (name, source) index
+-- - Plan: the (name, md5(source)) index
 BEGIN;
 \ir helpers.psql
 SELECT plan(10);
@@ -36,8 +36,10 @@ RESET ROLE;
 SELECT count(*) FROM generate_series(1, 300) g,
   LATERAL pgevents.save_projection('fill', 'f' || g, jsonb_build_object('type', 'stream', 'category', 'c', 'stream', 's' || g), '{}') \gset ignored_
 ANALYZE pgevents.projections;
-SELECT matches(pg_temp.plan_of($$SELECT * FROM pgevents.projections p WHERE p.name = 'fill' AND p.source = '{"type": "stream", "category": "c", "stream": "s7"}'$$),
-  '"Index Name": "projections_name_source_idx"', 'Plan: the (name, source) index serves the lookup');
+SELECT matches(pg_temp.plan_of($$SELECT * FROM pgevents.projections p WHERE p.name = 'fill'
+    AND pg_catalog.md5(p.source::text) = pg_catalog.md5('{"type": "stream", "category": "c", "stream": "s7"}'::jsonb::text)
+    AND p.source = '{"type": "stream", "category": "c", "stream": "s7"}'$$),
+  '"Index Name": "projections_name_source_idx"', 'Plan: the (name, md5(source)) index serves the lookup locate_projection runs');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -15,15 +15,20 @@ BEGIN;
 \ir helpers.psql
 SELECT plan(25);
 
--- The search plan of a query: the compiled statement, prepared with the query as
--- its parameter and explained with it (a custom plan, as EXECUTE ... USING gets).
+-- The search plan of a query: the compiled statement, prepared with its
+-- parameters (pgevents.projection_query_params) and explained with their values
+-- (a custom plan, as EXECUTE ... USING gets).
 CREATE FUNCTION pg_temp.search_plan(p_query jsonb) RETURNS text
   LANGUAGE plpgsql AS $$
 DECLARE
   _plan json;
+  _types text;
+  _args text;
 BEGIN
-  EXECUTE 'PREPARE search_plan_query(jsonb) AS ' || pgevents.compile_projection_query(p_query);
-  EXECUTE format('EXPLAIN (FORMAT JSON) EXECUTE search_plan_query(%L)', p_query) INTO _plan;
+  SELECT string_agg('jsonb', ', '), string_agg(format('%L::jsonb', u.v), ', ' ORDER BY u.o) INTO _types, _args
+    FROM unnest(pgevents.projection_query_params(p_query)) WITH ORDINALITY AS u(v, o);
+  EXECUTE 'PREPARE search_plan_query(' || _types || ') AS ' || pgevents.compile_projection_query(p_query);
+  EXECUTE 'EXPLAIN (FORMAT JSON) EXECUTE search_plan_query(' || _args || ')' INTO _plan;
   DEALLOCATE search_plan_query;
   RETURN _plan::text;
 END;
