@@ -54,6 +54,36 @@ func (e *UnknownEventError) Error() string {
 // Is matches ErrUnknownEvent.
 func (e *UnknownEventError) Is(target error) bool { return target == ErrUnknownEvent }
 
+// ErrDecode is matched by a *DecodeError: a stored projection whose state
+// or metadata does not decode into the repository's Go types.
+var ErrDecode = errors.New("pgevents: projection does not decode")
+
+// DecodeError says which stored projection did not decode into the Go
+// types of a Repository, and why. It matches ErrDecode and unwraps to the
+// JSON error. Search and Lookup still return the projections of the page
+// that did decode: one undecodable projection never hides the others.
+type DecodeError struct {
+	// Err is the decoding error (from encoding/json).
+	Err error
+	// ID is the projection's id.
+	ID string
+	// Name is the projection's name.
+	Name string
+	// Part is "state" or "metadata".
+	Part string
+}
+
+// Error implements error.
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("pgevents: projection %s/%s: decode %s: %v", e.Name, e.ID, e.Part, e.Err)
+}
+
+// Is matches ErrDecode.
+func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// Unwrap returns the decoding error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
 func invalidQuery(field, format string, args ...any) error {
 	return &pgevents.InvalidInputError{Code: CodeInvalidQuery, Field: field, Reason: fmt.Sprintf(format, args...)}
 }

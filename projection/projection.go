@@ -43,12 +43,12 @@ func FromStored[S, M any](s *Stored) (*Projection[S, M], error) {
 	p := &Projection[S, M]{ID: s.ID, Name: s.Name, Source: s.Source}
 	if len(s.State) > 0 {
 		if err := json.Unmarshal(s.State, &p.State); err != nil {
-			return nil, fmt.Errorf("pgevents: projection %s/%s: decode state: %w", s.Name, s.ID, err)
+			return nil, &DecodeError{Err: err, ID: s.ID, Name: s.Name, Part: "state"}
 		}
 	}
 	if len(s.Metadata) > 0 {
 		if err := json.Unmarshal(s.Metadata, &p.Metadata); err != nil {
-			return nil, fmt.Errorf("pgevents: projection %s/%s: decode metadata: %w", s.Name, s.ID, err)
+			return nil, &DecodeError{Err: err, ID: s.ID, Name: s.Name, Part: "metadata"}
 		}
 	}
 	return p, nil

@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pgevents/pgevents"
@@ -69,7 +70,11 @@ func (r *Repository[S, M]) Locate(ctx context.Context, source pgevents.Identifie
 
 // Search runs q, with its name set to the repository's, and returns the page
 // of matches in sort order. A malformed query fails with a
-// *pgevents.InvalidInputError (CodeInvalidQuery).
+// *pgevents.InvalidInputError (CodeInvalidQuery). A projection of the page
+// whose state or metadata does not decode into S or M is left out and
+// reported in the error (a *DecodeError for each, joined; errors.Is
+// ErrDecode), while the others are still returned: one bad projection
+// never hides a page.
 func (r *Repository[S, M]) Search(ctx context.Context, q Query) ([]Projection[S, M], error) {
 	raw, err := r.query(q)
 	if err != nil {
@@ -80,14 +85,16 @@ func (r *Repository[S, M]) Search(ctx context.Context, q Query) ([]Projection[S,
 		return nil, err
 	}
 	out := make([]Projection[S, M], 0, len(rows))
+	var errs []error
 	for i := range rows {
 		p, err := FromStored[S, M](&rows[i])
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, *p)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // Count returns the number of projections matching q's filters, with its
@@ -108,7 +115,7 @@ func (r *Repository[S, M]) Lookup(ctx context.Context, q Query) (*Projection[S, 
 	found, err := r.Search(ctx, q)
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, err // a match that does not decode is still a match
 	case len(found) == 0:
 		return nil, fmt.Errorf("pgevents: lookup %s projection: %w", r.name, pgevents.ErrNotFound)
 	case len(found) > 1:
