@@ -190,8 +190,8 @@ CREATE VIEW pgevents.consumer_status AS
   SELECT g.name AS group_name, g.category, g.partitions, p.partition, p.owner,
          m.lease_expires_at, p.generation,
          c.transaction_id, c.sequence_number, c.updated_at,
-         0::bigint AS lag_events, NULL::interval AS lag,
-         0::bigint AS held_back_events, NULL::interval AS fence_lag,
+         0::bigint AS lag_events, CAST(NULL AS interval) AS lag,
+         0::bigint AS held_back_events, CAST(NULL AS interval) AS fence_lag,
          0::bigint AS parked_events, '0'::xid8 AS fence
     FROM pgevents.consumer_groups g
     JOIN pgevents.consumer_partitions p ON p.group_name = g.name

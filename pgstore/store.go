@@ -105,6 +105,7 @@ func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams)
 	if err != nil {
 		return nil, err
 	}
+	s.afterAppend(params.Category)
 	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
 }
 
@@ -138,6 +139,7 @@ func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStream
 	if err != nil {
 		return nil, err
 	}
+	s.afterAppend(params.Category)
 	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
 }
 
