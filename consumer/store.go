@@ -195,7 +195,9 @@ type CommitBatchParams struct {
 type PartitionStatus struct {
 	// Category is the group's category; "" for the log.
 	Category string
-	// Checkpoint is the partition's checkpoint: its bucket furthest behind.
+	// Checkpoint is how far the partition got: the most advanced checkpoint
+	// of its buckets (each bucket has its own; LagEvents counts what is left
+	// after each).
 	Checkpoint pgevents.Cursor
 	// CheckpointedAt is when a checkpoint of the partition was last saved.
 	CheckpointedAt time.Time

@@ -7,8 +7,10 @@
 --   owner, lease_expires_at  the owning member and its lease (lease NULL:
 --                    the owner's lease has expired, a member will claim it)
 --   generation       the partition's lease generation (fencing token)
---   transaction_id, sequence_number  the partition's checkpoint (its
---                    bucket furthest behind); updated_at, its latest save
+--   transaction_id, sequence_number  how far the partition got: the most
+--                    advanced checkpoint of its buckets (each bucket has its
+--                    own; lag_events counts what is left after each);
+--                    updated_at, its latest save
 --   lag_events       events committed after the checkpoints, not yet handled
 --                    (counted up to setting consumer_status_max_count per
 --                    bucket)
@@ -56,7 +58,7 @@ BEGIN
        CROSS JOIN LATERAL (
              SELECT c.transaction_id, c.sequence_number FROM pgevents.consumer_checkpoints c
               WHERE c.group_name = g.name AND c.partition = p.partition
-              ORDER BY c.transaction_id, c.sequence_number LIMIT 1) f
+              ORDER BY c.transaction_id DESC, c.sequence_number DESC LIMIT 1) f
        CROSS JOIN LATERAL (
              SELECT pg_catalog.max(c.updated_at) AS updated_at FROM pgevents.consumer_checkpoints c
               WHERE c.group_name = g.name AND c.partition = p.partition) u
