@@ -47,7 +47,7 @@ DECLARE
   _ddl text;
   _index text;
   _now timestamptz := pg_catalog.clock_timestamp();
-  _start xid8 := '0';
+  _start xid8 := '0'::xid8;
 BEGIN
   PERFORM pgevents.check_name('group', p_group);
   IF p_source IS NULL OR pg_catalog.jsonb_typeof(p_source) <> 'object' THEN

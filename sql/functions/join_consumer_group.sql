@@ -39,10 +39,10 @@ AS $$
 DECLARE
   _partitions integer;
   _now timestamptz := pg_catalog.clock_timestamp();
-  _live integer;
-  _rank integer;
-  _target integer;
-  _owned integer;
+  _live bigint;
+  _rank bigint;
+  _target bigint;
+  _owned bigint;
 BEGIN
   PERFORM pgevents.check_name('group', p_group);
   PERFORM pgevents.check_name('member', p_member);

@@ -42,7 +42,7 @@ AS $$
 DECLARE
   _g pgevents.consumer_groups := pgevents.find_consumer_group(p_group);
   _fence xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
-  _limit integer;
+  _limit bigint;
   _replays bigint;
 BEGIN
   PERFORM pgevents.check_name('member', p_member);
