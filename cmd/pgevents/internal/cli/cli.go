@@ -69,6 +69,8 @@ Commands:
   migrate validate  exit 1 when migrations are pending, 0 when up to date
   migrate sql       print the migrations' SQL and the function definitions,
                     for users of other migration tools (no database needed)
+  consumers         consumer groups: partitions, owners, leases, checkpoints, lag
+  parked            parked events of a consumer group: list, replay, drop
   version           print the pgevents version and its schema version
   help              print this help
 
@@ -131,6 +133,10 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return e.version(rest[1:])
 	case "migrate":
 		return e.migrate(ctx, databaseURL, rest[1:])
+	case "consumers":
+		return e.consumers(ctx, databaseURL, rest[1:])
+	case "parked":
+		return e.parked(ctx, databaseURL, rest[1:])
 	default:
 		return e.usageError(usageText, "unknown command %q", rest[0])
 	}
