@@ -288,9 +288,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	cfg := c.cfg
 	if _, err := c.store.CreateGroup(ctx, &CreateGroupParams{Group: cfg.Group, Source: cfg.Source,
 		Partitions: cfg.Partitions, FromEnd: cfg.FromEnd}); err != nil {
-		return err
-	}
-	if _, err := c.store.JoinGroup(ctx, &JoinGroupParams{Group: cfg.Group, Member: cfg.Member, Lease: cfg.Lease}); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	defer func() {
@@ -300,6 +300,12 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			err = fmt.Errorf("pgevents: consumer: leave group %s: %w", cfg.Group, lerr)
 		}
 	}()
+	if _, err := c.store.JoinGroup(ctx, &JoinGroupParams{Group: cfg.Group, Member: cfg.Member, Lease: cfg.Lease}); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	var fatal atomic.Pointer[error]

@@ -11,8 +11,9 @@
 # BENCH_OUT=path also writes the report to a file (and BENCH_OUT.projections.md
 # for the projections benchmark). Then it runs bench/projections (1,000,000
 # projections; filters with and without an expression index) on the same
-# cluster; BENCH_PROJECTIONS=0 skips it. About 12 minutes with the defaults on
-# a 2-core machine.
+# cluster; BENCH_PROJECTIONS=0 skips it; then bench/consumers (consumer
+# groups, see scripts/bench_consumers.sh; BENCH_CONSUMERS=0 skips it). About
+# 18 minutes with the defaults on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pgevents-bench.XXXXXX")
@@ -27,4 +28,9 @@ if [ -n "${BENCH_OUT:-}" ]; then args+=(-out "$BENCH_OUT"); fi
 "$dir/pgevents-bench" "${args[@]}" "$@"
 if [ "${BENCH_PROJECTIONS:-1}" != 0 ]; then
   "$dir/projections-bench" ${BENCH_OUT:+-out "$BENCH_OUT.projections.md"}
+fi
+# Consumer groups (bench/consumers): BENCH_CONSUMERS=0 skips them.
+if [ "${BENCH_CONSUMERS:-1}" != 0 ]; then
+  go build -o "$dir/consumers-bench" ./bench/consumers
+  "$dir/consumers-bench" ${BENCH_OUT:+-out "$BENCH_OUT.consumers.md"}
 fi

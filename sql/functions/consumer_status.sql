@@ -32,6 +32,7 @@ CREATE OR REPLACE FUNCTION pgevents.consumer_status(p_group text DEFAULT NULL)
   VOLATILE
   SECURITY DEFINER
   SET search_path = pgevents, pg_temp
+  SET jit = off
 AS $$
 DECLARE
   _g pgevents.consumer_groups;

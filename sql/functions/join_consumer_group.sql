@@ -75,6 +75,15 @@ BEGIN
     FROM pgevents.consumer_partitions p WHERE p.group_name = p_group AND p.owner = p_member;
 
   IF _owned > _target THEN
+    -- Lock in ascending order, as batches do (fewer deadlocks with this
+    -- member's own batch in flight), then release.
+    PERFORM 1 FROM pgevents.consumer_partitions p
+      WHERE p.group_name = p_group
+        AND p.partition IN (SELECT q.partition FROM pgevents.consumer_partitions q
+                             WHERE q.group_name = p_group AND q.owner = p_member
+                             ORDER BY q.partition DESC LIMIT _owned - _target)
+      ORDER BY p.partition
+      FOR UPDATE;
     UPDATE pgevents.consumer_partitions p SET owner = NULL, claimed_at = NULL
      WHERE p.group_name = p_group
        AND p.partition IN (SELECT q.partition FROM pgevents.consumer_partitions q

@@ -26,7 +26,8 @@
 -- Plans: sequential scans, bitmap scans and sorts are disabled for the call
 -- (SET clauses), so every read is an ordered index scan that stops at the
 -- limit, whatever the statistics say (a bitmap scan would read a bucket's
--- whole backlog to return its first rows).
+-- whole backlog to return its first rows); JIT is off (the disabled paths'
+-- cost penalty would otherwise make every call pay a JIT compilation).
 -- Raises PE101 invalid name, PE120 invalid limit, PE121 no such group.
 -- Locks: none. STABLE: reads only (one snapshot for the whole call).
 CREATE OR REPLACE FUNCTION pgevents.read_consumer_batch(p_group text, p_member text, p_limit integer DEFAULT 100)
@@ -38,6 +39,7 @@ CREATE OR REPLACE FUNCTION pgevents.read_consumer_batch(p_group text, p_member t
   SET enable_seqscan = off
   SET enable_bitmapscan = off
   SET enable_sort = off
+  SET jit = off
 AS $$
 DECLARE
   _g pgevents.consumer_groups := pgevents.find_consumer_group(p_group);
