@@ -234,6 +234,27 @@ GRANT SELECT ON pgevents.consumer_groups, pgevents.consumer_members, pgevents.co
   TO pgevents_reader, pgevents_writer;
 
 -- +goose Down
+-- The consumer functions first (they depend on the tables and views).
+DROP FUNCTION IF EXISTS pgevents.create_consumer_group(text, jsonb, integer, boolean),
+  pgevents.drop_consumer_group(text),
+  pgevents.join_consumer_group(text, text, interval),
+  pgevents.leave_consumer_group(text, text),
+  pgevents.read_consumer_batch(text, text, integer),
+  pgevents.save_consumer_checkpoint(text, text, integer, bigint, xid8, bigint, xid8, bigint),
+  pgevents.park_consumer_event(text, text, bigint, bigint, text, integer),
+  pgevents.settle_parked_event(text, text, bigint, bigint),
+  pgevents.list_parked_events(text, bigint, integer),
+  pgevents.replay_parked_events(text, bigint[]),
+  pgevents.drop_parked_events(text, bigint[]),
+  pgevents.consumer_status(text),
+  pgevents.list_consumer_members(text),
+  pgevents.find_consumer_group(text),
+  pgevents.lock_consumer_partition(text, text, integer, bigint),
+  pgevents.raise_consumer_error(text, text, jsonb),
+  pgevents.check_parked_ids(bigint[]),
+  pgevents.consumer_bucket_query(text),
+  pgevents.consumer_index_definition(text, boolean),
+  pgevents.stream_bucket(text, text);
 -- The bucket indexes created on demand (events_consumer_*_idx) are dropped
 -- too: they serve only consumer groups.
 -- +goose StatementBegin
