@@ -24,7 +24,9 @@ func TestMigrateStatus_ReadsOnly(t *testing.T) {
 	require.NotEmpty(t, status)
 	for i, s := range status {
 		require.False(t, s.Applied, s.Name)
-		require.Equal(t, int64(i+1), s.Version, s.Name)
+		if i > 0 {
+			require.Greater(t, s.Version, status[i-1].Version, s.Name) // versions may have gaps
+		}
 	}
 	var schemas int
 	require.NoError(t, db.QueryRowContext(ctx,
