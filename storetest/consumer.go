@@ -357,6 +357,27 @@ func consumerReadCases() []consumerCase {
 			require.NoError(t, err)
 			require.Empty(t, none)
 		}},
+		{"ReadBatch", "ALogGroupOfSeveralPartitionsSplitsEveryCategory", func(t *testing.T, s ConsumerStores) {
+			createGroup(t, s, "audit", "", 4)
+			appended := appendStreams(t, s.Events, "order", 6, 2)
+			appended = append(appended, appendStreams(t, s.Events, "invoice", 6, 2)...)
+			readAllEventually(t, s.Events, "", len(appended))
+			joinGroup(t, s, "audit", "m1")
+			joinGroup(t, s, "audit", "m2")
+			joinGroup(t, s, "audit", "m1")
+			joinGroup(t, s, "audit", "m2")
+			var all []consumer.Delivery
+			for _, member := range []string{"m1", "m2"} {
+				ds, err := s.Consumers.ReadBatch(t.Context(), &consumer.ReadBatchParams{Group: "audit", Member: member, Limit: 1000})
+				require.NoError(t, err)
+				for _, d := range ds {
+					require.Equal(t, consumer.Bucket(d.Event.Category, d.Event.Stream), d.Bucket)
+					require.Equal(t, d.Bucket%4, d.Partition)
+				}
+				all = append(all, ds...)
+			}
+			require.ElementsMatch(t, cursorsOf(appended), cursorsOf(deliveredEvents(all)), "every event of every category, once")
+		}},
 		{"ReadBatch", "RespectsTheLimitAndMovesNothing", func(t *testing.T, s ConsumerStores) {
 			createGroup(t, s, "g", "order", 1)
 			appended := appendStreams(t, s.Events, "order", 1, 5)
