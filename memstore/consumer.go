@@ -20,7 +20,7 @@ import (
 const (
 	consumerMaxGroups            = 1000
 	consumerMaxMembers           = 256
-	consumerMaxIndexedCategories = 32
+	consumerMaxIndexedCategories = 8
 	consumerMaxBatch             = 10_000
 	consumerMaxErrorLength       = 8192
 )

@@ -19,9 +19,10 @@
 -- it is missing, this function creates it: CREATE INDEX takes a SHARE lock
 -- on pgevents.events while it builds, so appends wait; on a big table run
 -- pgevents.consumer_index_definition(category, true) (CONCURRENTLY) first.
--- At most setting consumer_max_indexed_categories such indexes exist (each
--- makes appends to its category pay an index insertion), and at most
--- consumer_max_groups groups (PE125 beyond either).
+-- At most setting consumer_max_indexed_categories (default 8) such indexes
+-- exist: each makes appends to its category pay an index insertion, and
+-- every append a predicate test (~2-3 µs); and at most consumer_max_groups
+-- groups (PE125 beyond either).
 -- Locks: SHARE ROW EXCLUSIVE on pgevents.consumer_groups (serialises group
 -- creation and removal; heartbeats, reads and saves are not blocked), and
 -- CREATE INDEX's SHARE lock on pgevents.events when it builds the index.
@@ -104,7 +105,7 @@ BEGIN
     IF pg_catalog.to_regclass(pg_catalog.format('pgevents.%I', _index)) IS NULL THEN
       IF (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
            WHERE i.indrelid = 'pgevents.events'::regclass AND c.relname LIKE 'events\_consumer\_%\_idx')
-         >= COALESCE(pgevents.setting('consumer_max_indexed_categories')::integer, 32) THEN
+         >= COALESCE(pgevents.setting('consumer_max_indexed_categories')::integer, 8) THEN
         PERFORM pgevents.raise_invalid('PE125', 'partitions', pg_catalog.format(
           'a group with several partitions needs a bucket index on its source, and %s such indexes exist already (setting consumer_max_indexed_categories)',
           pgevents.setting('consumer_max_indexed_categories')));

@@ -218,7 +218,7 @@ COMMENT ON VIEW pgevents.parked_events IS
 INSERT INTO pgevents.settings (name, value, description) VALUES
   ('consumer_max_groups', '1000', 'Maximum number of consumer groups (create_consumer_group fails with PE125 beyond it).'),
   ('consumer_max_members', '256', 'Maximum number of live members of one consumer group (join_consumer_group fails with PE125 beyond it).'),
-  ('consumer_max_indexed_categories', '32', 'Maximum number of categories with a consumer bucket index (each costs appends to its category one index insertion).'),
+  ('consumer_max_indexed_categories', '8', 'Maximum number of consumer bucket indexes (categories, or the log, consumed by groups of several partitions): each costs appends to its category one index insertion, and every append a predicate test (~2-3 µs).'),
   ('consumer_max_batch', '10000', 'Largest batch read_consumer_batch returns (limit), and the most ids replay/drop_parked_events take.'),
   ('consumer_max_error_length', '8192', 'Parked error texts are cut to this many characters.'),
   ('consumer_status_max_count', '1000000', 'consumer_status counts at most this many lagging events per partition.')
