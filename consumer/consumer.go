@@ -145,8 +145,8 @@ type Config struct {
 	// event, doubling with each attempt (up to 30 s, with jitter); store
 	// errors are retried after it too. Defaults to DefaultRetryBackoff.
 	RetryBackoff time.Duration
-	// Source is what the group consumes: pgevents.LogID() or
-	// pgevents.CategoryID(c).
+	// Source is what the group consumes: pgevents.CategoryID(c), or
+	// pgevents.LogID() (the zero Identifier) for the whole log.
 	Source pgevents.Identifier
 	// Waker, when set, wakes the member as soon as events may have been
 	// appended (pgstore.Notifier). Without it the member polls every
