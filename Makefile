@@ -13,7 +13,7 @@ STATICCHECK := $(GO) tool -modfile=tools/staticcheck/go.mod staticcheck
 BIN := bin/pgevents
 CI_STEPS := check-generated vet lint test sqltest schema-check cli-check
 
-.PHONY: help build generate check-generated vet lint test sqltest schema-check cli-check example bench bench-cpu ci
+.PHONY: help build generate check-generated vet lint test sqltest schema-check cli-check example bench bench-cpu bench-consumers ci
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_/-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ example: ## run examples/basic (against DATABASE_URL when set, else a throwaway 
 
 bench: ## run the benchmarks (scripts/bench.sh)
 	scripts/bench.sh
+
+bench-consumers: ## consumer groups: append cost of the bucket index and wake-up, throughput, latency (scripts/bench_consumers.sh)
+	scripts/bench_consumers.sh
 
 bench-cpu: ## backend CPU per append call, raw INSERT alongside (scripts/bench_cpu.sh; ALT=dir adds sql/functions variants)
 	scripts/bench_cpu.sh $(if $(ALT),-alt $(ALT))

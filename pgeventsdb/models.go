@@ -17,6 +17,101 @@ type ConditionType struct {
 	Function string
 }
 
+// Row type of pgevents.read_consumer_batch (always empty itself).
+type ConsumerBatch struct {
+	GroupName           string
+	Partition           int32
+	Bucket              int32
+	Generation          int64
+	AfterTransactionID  uint64
+	AfterSequenceNumber int64
+	ParkedID            *int64
+	Attempts            int32
+	SequenceNumber      int64
+	TransactionID       uint64
+	ID                  uuid.UUID
+	Category            string
+	Stream              string
+	Position            int64
+	Name                string
+	Payload             json.RawMessage
+	Metadata            json.RawMessage
+	OccurredAt          time.Time
+	ObservedAt          time.Time
+}
+
+// Checkpoints of consumer groups: per bucket, the cursor (transaction_id, sequence_number) of the last event handled. Moved only forwards, by pgevents.save_consumer_checkpoint.
+type ConsumerCheckpoint struct {
+	GroupName      string
+	Bucket         int32
+	Partition      int32
+	TransactionID  uint64
+	SequenceNumber int64
+	UpdatedAt      time.Time
+}
+
+// Consumer groups: a source (category, or NULL = the log) split into a fixed number of partitions. Write through pgevents.create_consumer_group / drop_consumer_group.
+type ConsumerGroup struct {
+	Name string
+	// The category the group consumes; NULL: the whole log.
+	Category *string
+	// Number of partitions (1..64), fixed at creation. Bucket b (pgevents.stream_bucket) belongs to partition b % partitions.
+	Partitions int32
+	CreatedAt  time.Time
+}
+
+// Members of consumer groups and their leases. Written by pgevents.join_consumer_group (the heartbeat) and leave_consumer_group.
+type ConsumerMember struct {
+	GroupName      string
+	Member         string
+	JoinedAt       time.Time
+	HeartbeatAt    time.Time
+	LeaseExpiresAt time.Time
+}
+
+// Parked (dead-lettered) events of consumer groups: the event (by sequence number), the last error and the attempts. List, replay and drop with pgevents.list_parked_events / replay_parked_events / drop_parked_events.
+type ConsumerParked struct {
+	ID                int64
+	GroupName         string
+	Bucket            int32
+	SequenceNumber    int64
+	Error             string
+	Attempts          int32
+	ParkedAt          time.Time
+	UpdatedAt         time.Time
+	ReplayRequestedAt *time.Time
+}
+
+// Partitions of consumer groups: the owning member (NULL: unowned; an owner without a live lease may be replaced) and the lease generation.
+type ConsumerPartition struct {
+	GroupName string
+	Partition int32
+	Owner     *string
+	// Lease generation, the fencing token: incremented by every claim. Checkpoints are saved only at the current generation.
+	Generation int64
+	ClaimedAt  *time.Time
+}
+
+// Row type of pgevents.consumer_status() (always empty itself).
+type ConsumerStatus struct {
+	GroupName      string
+	Category       *string
+	Partitions     int32
+	Partition      int32
+	Owner          *string
+	LeaseExpiresAt *time.Time
+	Generation     int64
+	TransactionID  uint64
+	SequenceNumber int64
+	UpdatedAt      time.Time
+	LagEvents      int64
+	Lag            *time.Duration
+	HeldBackEvents int64
+	FenceLag       *time.Duration
+	ParkedEvents   int64
+	Fence          uint64
+}
+
 // The event log: immutable, append-only. Write through pgevents.append / pgevents.append_streams.
 type Event struct {
 	// Unique across the log, increasing in insertion order within a stream; may have gaps. Not a safe resume point on its own: see transaction_id.
@@ -35,6 +130,29 @@ type Event struct {
 	OccurredAt time.Time
 	// Recording time: the server clock at append, unless an import overrides it.
 	ObservedAt time.Time
+}
+
+// Parked events of consumer groups, joined with the events. Row type of pgevents.list_parked_events.
+type ParkedEvent struct {
+	ParkedID          int64
+	GroupName         string
+	Bucket            int32
+	Error             string
+	Attempts          int32
+	ParkedAt          time.Time
+	UpdatedAt         time.Time
+	ReplayRequestedAt *time.Time
+	SequenceNumber    int64
+	TransactionID     uint64
+	ID                uuid.UUID
+	Category          string
+	Stream            string
+	Position          int64
+	Name              string
+	Payload           json.RawMessage
+	Metadata          json.RawMessage
+	OccurredAt        time.Time
+	ObservedAt        time.Time
 }
 
 // Row type of pgevents.category_stats() (always empty itself).

@@ -26,6 +26,14 @@ const maxBackoffDoublings = 6
 // field means its documented default. New copies it, so changing it after
 // New has no effect.
 type Config struct {
+	// AfterAppend, when set, is called after each AppendEvents or
+	// AppendStreams that committed in a transaction the Store owns, with the
+	// category appended to (not for appends in a caller's transaction: the
+	// caller knows when it commits). It runs on the appending goroutine and
+	// must not block: pgstore.Notifier.Appended, which wakes consumers with
+	// one coalesced NOTIFY sent after the commit, is the intended use.
+	// Defaults to nil.
+	AfterAppend func(category string)
 	// MaxRetries is how many times an operation that runs in a transaction
 	// the Store owns (every call on a Store not bound to a caller's
 	// transaction) is retried after a retryable conflict: an error matching

@@ -70,6 +70,14 @@
 // counts and rates at a cost that does not grow with the number of events
 // (exact within a count budget, else flagged planner estimates).
 //
+// # Consumers
+//
+// ConsumerStore is the PostgreSQL consumer.Store (consumer groups,
+// checkpoints, leases, parked events; see package consumer): handlers get
+// the pgx.Tx in which the checkpoint is saved. Notifier wakes consumers
+// with one coalesced NOTIFY sent after appends commit (wire its Appended as
+// Config.AfterAppend) and a LISTEN connection (consumer.Config.Waker).
+//
 // # Errors
 //
 // Errors match pgevents' sentinels with errors.Is and its detail types with

@@ -124,6 +124,7 @@ func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams)
 	if err != nil {
 		return nil, err
 	}
+	s.afterAppend(params.Category)
 	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
 }
 
@@ -160,6 +161,7 @@ func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStream
 	if err != nil {
 		return nil, err
 	}
+	s.afterAppend(params.Category)
 	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
 }
 

@@ -11,11 +11,12 @@
 # BENCH_OUT=path also writes the report to a file (and BENCH_OUT.projections.md
 # for the projections benchmark). Then it runs bench/projections (1,000,000
 # projections; filters with and without an expression index) on the same
-# cluster; BENCH_PROJECTIONS=0 skips it. Last, the telemetry overhead
-# (pgstore's BenchmarkTelemetry: no-op providers vs a recording
-# OpenTelemetry SDK, side by side, on the Go tests' own throwaway cluster;
-# ~15 s); BENCH_TELEMETRY=0 skips it. About 12 minutes with the defaults on
-# a 2-core machine.
+# cluster; BENCH_PROJECTIONS=0 skips it; then bench/consumers (consumer
+# groups, see scripts/bench_consumers.sh; BENCH_CONSUMERS=0 skips it). Last,
+# the telemetry overhead (pgstore's BenchmarkTelemetry: no-op providers vs a
+# recording OpenTelemetry SDK, side by side, on the Go tests' own throwaway
+# cluster; ~15 s); BENCH_TELEMETRY=0 skips it. About 18 minutes with the
+# defaults on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pgevents-bench.XXXXXX")
@@ -30,6 +31,11 @@ if [ -n "${BENCH_OUT:-}" ]; then args+=(-out "$BENCH_OUT"); fi
 "$dir/pgevents-bench" "${args[@]}" "$@"
 if [ "${BENCH_PROJECTIONS:-1}" != 0 ]; then
   "$dir/projections-bench" ${BENCH_OUT:+-out "$BENCH_OUT.projections.md"}
+fi
+# Consumer groups (bench/consumers): BENCH_CONSUMERS=0 skips them.
+if [ "${BENCH_CONSUMERS:-1}" != 0 ]; then
+  go build -o "$dir/consumers-bench" ./bench/consumers
+  "$dir/consumers-bench" ${BENCH_OUT:+-out "$BENCH_OUT.consumers.md"}
 fi
 if [ "${BENCH_TELEMETRY:-1}" != 0 ]; then
   echo "== telemetry overhead (sdk/noop: a recording OpenTelemetry SDK vs the no-op default)"

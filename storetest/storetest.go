@@ -18,8 +18,9 @@
 // "AppendEvents/PositionsAreContiguousFromLatest"), so -run selects an area
 // or a single behaviour. Each subtest gets a fresh store from the factory,
 // and fails at once if the store is not empty. Benchmark measures appends
-// and reads the same way, and RunProjectionStore is the suite of
-// projection.Store.
+// and reads the same way, RunProjectionStore is the suite of
+// projection.Store, and RunConsumers the suite of consumer.Store (consumer
+// groups, SPEC §7).
 //
 // # The custom condition the factory must register
 //

@@ -64,3 +64,26 @@ GRANT EXECUTE ON FUNCTION
   pgevents.category_stats(text, integer, integer, text),
   pgevents.event_name_stats(text, integer, integer)
 TO pgevents_reader, pgevents_writer;
+-- Consumers (migration 00007). Internal helpers (find_consumer_group,
+-- lock_consumer_partition, raise_consumer_error, check_parked_ids) stay
+-- owner-only.
+GRANT EXECUTE ON FUNCTION
+  pgevents.stream_bucket(text, text),
+  pgevents.consumer_index_definition(text, boolean),
+  pgevents.consumer_status(text),
+  pgevents.list_consumer_members(text),
+  pgevents.list_parked_events(text, bigint, integer)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.create_consumer_group(text, jsonb, integer, boolean),
+  pgevents.drop_consumer_group(text),
+  pgevents.join_consumer_group(text, text, interval),
+  pgevents.leave_consumer_group(text, text),
+  pgevents.read_consumer_batch(text, text, integer),
+  pgevents.save_consumer_checkpoint(text, text, integer, bigint, xid8, bigint, xid8, bigint),
+  pgevents.park_consumer_event(text, text, bigint, bigint, text, integer),
+  pgevents.settle_parked_event(text, text, bigint, bigint),
+  pgevents.replay_parked_events(text, bigint[]),
+  pgevents.drop_parked_events(text, bigint[])
+TO pgevents_writer;

@@ -1,4 +1,4 @@
--- pgevents: operations (migration 00009): row types of the stats functions,
+-- pgevents: operations (migration 00008): row types of the stats functions,
 -- planner statistics they use, and their cost limit.
 
 -- The row type of pgevents.category_stats(): one row per category.

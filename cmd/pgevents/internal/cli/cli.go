@@ -84,6 +84,8 @@ Commands:
   latest            print the latest event of a stream, a category or the log
   stats             events, streams, categories, event names, rates over the
                     last minute and hour, fence lag (estimates marked ~)
+  consumers         consumer groups: partitions, owners, leases, checkpoints, lag
+  parked            parked events of a consumer group: list, replay, drop
   version           print the pgevents version and its schema version
   help              print this help
 
@@ -166,6 +168,10 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return e.latest(ctx, databaseURL, rest[1:])
 	case "stats":
 		return e.stats(ctx, databaseURL, rest[1:])
+	case "consumers":
+		return e.consumers(ctx, databaseURL, rest[1:])
+	case "parked":
+		return e.parked(ctx, databaseURL, rest[1:])
 	default:
 		return e.usageError(usageText, "unknown command %q", rest[0])
 	}

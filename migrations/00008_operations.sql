@@ -1,5 +1,5 @@
 -- +goose Up
--- 00009: operations (issue 12): row types of the stats functions, planner
+-- 00008: operations (issue 12): row types of the stats functions, planner
 -- statistics and the stats cost limit. Builds exactly what
 -- sql/schema/60_operations.sql describes.
 
