@@ -56,3 +56,15 @@ TO pgevents_reader, pgevents_writer;
 GRANT EXECUTE ON FUNCTION
   pgevents.save_projection(text, text, jsonb, jsonb, jsonb)
 TO pgevents_writer;
+
+-- The event browser (pgevents serve) and operators: bounded, index-served
+-- reads. browse_estimated_rows stays owner-only (internal).
+GRANT EXECUTE ON FUNCTION
+  pgevents.read_event(uuid),
+  pgevents.browse_summary(),
+  pgevents.browse_categories(text, integer, integer),
+  pgevents.browse_streams(text, text, integer),
+  pgevents.browse_tail(text, integer),
+  pgevents.browse_activity(integer, integer),
+  pgevents.browse_projection_names(text, integer)
+TO pgevents_reader, pgevents_writer;
