@@ -69,6 +69,7 @@ Commands:
   migrate validate  exit 1 when migrations are pending, 0 when up to date
   migrate sql       print the migrations' SQL and the function definitions,
                     for users of other migration tools (no database needed)
+  serve             serve the read-only event browser (default 127.0.0.1:8080)
   version           print the pgevents version and its schema version
   help              print this help
 
@@ -131,6 +132,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return e.version(rest[1:])
 	case "migrate":
 		return e.migrate(ctx, databaseURL, rest[1:])
+	case "serve":
+		return e.serve(ctx, databaseURL, rest[1:])
 	default:
 		return e.usageError(usageText, "unknown command %q", rest[0])
 	}
