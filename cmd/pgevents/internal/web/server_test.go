@@ -2,9 +2,9 @@ package web
 
 import (
 	"context"
-	"html"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
