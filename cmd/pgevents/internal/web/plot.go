@@ -41,10 +41,12 @@ type plotSeries struct {
 	Total  string
 }
 
-// plotTick is an axis label at X (x axis) or Y (y axis).
+// plotTick is an axis label at X (x axis) or Y (y axis). Anchor is the x
+// labels' SVG text-anchor: start, middle or end.
 type plotTick struct {
-	Label string
-	X, Y  float64
+	Anchor string
+	Label  string
+	X, Y   float64
 }
 
 // palette is the series colours (colour-blind safe, Okabe–Ito).
@@ -150,7 +152,8 @@ func activityPlot(rows []activityRow, minutes int, now time.Time, complete bool)
 		if i < 2 {
 			label = fmt.Sprintf("−%d min", m)
 		}
-		p.XTicks = append(p.XTicks, plotTick{X: p.x(float64(minutes-1-m) / float64(max1(minutes-1))), Label: label})
+		p.XTicks = append(p.XTicks, plotTick{X: p.x(float64(minutes-1-m) / float64(max1(minutes-1))), Label: label,
+			Anchor: []string{"start", "middle", "end"}[i]})
 	}
 	for i, n := range shown {
 		var b strings.Builder
@@ -209,8 +212,8 @@ func fencePlot(samples []fenceSample, now time.Time) *plot {
 	max := niceMax(peak)
 	p.yTicks(max, func(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) + " s" })
 	p.XTicks = []plotTick{
-		{X: p.x(0), Label: "−" + formatDuration(span.Round(time.Second))},
-		{X: p.x(1), Label: "now"},
+		{X: p.x(0), Label: "−" + formatDuration(span.Round(time.Second)), Anchor: "start"},
+		{X: p.x(1), Label: "now", Anchor: "end"},
 	}
 	var b strings.Builder
 	worst := samples[0]
