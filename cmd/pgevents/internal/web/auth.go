@@ -94,7 +94,7 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 				a.setSession(w, r)
 				q.Del("token")
 				u := url.URL{Path: p, RawQuery: q.Encode()}
-				http.Redirect(w, r, u.String(), http.StatusSeeOther)
+				http.Redirect(w, r, safeNext(u.String()), http.StatusSeeOther)
 				return
 			}
 			s.renderLogin(w, r, http.StatusUnauthorized, safeNext(r.URL.Path), "That token is not valid.")

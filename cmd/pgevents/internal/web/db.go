@@ -222,7 +222,8 @@ func (d *database) projectionNames(ctx context.Context, limit int) ([]string, er
 }
 
 // consumerStatusFunction is the consumers' status function the browser
-// shows when it exists (consumers are an optional part of the kit).
+// shows when it exists (consumers are an optional part of the kit): a
+// set-returning function whose arguments, if any, all have defaults.
 const consumerStatusFunction = "pgevents.consumer_status()"
 
 // table is a result set of unknown shape, rendered generically.
@@ -231,12 +232,15 @@ type table struct {
 	Rows    [][]any
 }
 
-// consumers returns pgevents.consumer_status()'s rows, or nil when that
-// function does not exist or the connected role may not call it.
+// consumers returns pgevents.consumer_status()'s rows, or nil when no such
+// function can be called without arguments (all of them defaulted) by the
+// connected role.
 func (d *database) consumers(ctx context.Context, maxRows int) (*table, error) {
 	var callable bool
-	err := d.pool.QueryRow(ctx, `SELECT COALESCE((SELECT pg_catalog.has_function_privilege(p, 'EXECUTE')
-		FROM (SELECT pg_catalog.to_regprocedure($1) AS p) f WHERE p IS NOT NULL), false)`, consumerStatusFunction).Scan(&callable)
+	err := d.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+		WHERE p.pronamespace = pg_catalog.to_regnamespace('pgevents') AND p.proname = 'consumer_status'
+		  AND p.pronargs = p.pronargdefaults AND p.prokind = 'f' AND p.proretset
+		  AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE'))`).Scan(&callable)
 	if err != nil {
 		return nil, fmt.Errorf("pgevents: consumer status: %w", err)
 	}

@@ -252,14 +252,15 @@ func TestServer_Consumers(t *testing.T) {
 	// Consumers are optional: once the status function exists (and the
 	// reader may call it), its rows are shown, whatever their shape.
 	_, err := b.admin.Exec(context.Background(), `
-		CREATE FUNCTION pgevents.consumer_status(OUT consumer_group text, OUT category text, OUT lag bigint, OUT lag_time interval, OUT updated_at timestamptz, OUT info jsonb)
+		CREATE FUNCTION pgevents.consumer_status(p_group text DEFAULT NULL, OUT consumer_group text, OUT category text, OUT lag bigint, OUT lag_time interval, OUT updated_at timestamptz, OUT info jsonb)
 		RETURNS SETOF record LANGUAGE sql STABLE AS $$
-		  VALUES ('billing', 'order', 42::bigint, interval '3 minutes 4 seconds', '2026-01-02 03:04:05+00'::timestamptz, '{"x": "<i>"}'::jsonb)
+		  SELECT * FROM (VALUES ('billing', 'order', 42::bigint, interval '3 minutes 4 seconds', '2026-01-02 03:04:05+00'::timestamptz, '{"x": "<i>"}'::jsonb)) v
+		   WHERE p_group IS NULL OR v.column1 = p_group
 		$$`)
 	require.NoError(t, err)
 	r = b.get(t, "/consumers")
 	require.Contains(t, r.body, "No consumers", "not callable by the reader yet: treated as absent")
-	_, err = b.admin.Exec(context.Background(), `GRANT EXECUTE ON FUNCTION pgevents.consumer_status() TO pgevents_reader`)
+	_, err = b.admin.Exec(context.Background(), `GRANT EXECUTE ON FUNCTION pgevents.consumer_status(text) TO pgevents_reader`)
 	require.NoError(t, err)
 	r = b.get(t, "/consumers")
 	require.Contains(t, r.body, "<th scope=\"col\">consumer_group</th>")
@@ -340,6 +341,9 @@ func TestServer_Auth(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, r.status)
 	require.Equal(t, "/category?name=order", r.header.Get("Location"))
 	require.Contains(t, r.header.Get("Set-Cookie"), sessionCookie+"=")
+	r = b.get(t, "//evil.example/x?token="+q(token))
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Equal(t, "/", r.header.Get("Location"), "never a redirect to another host")
 	r = b.get(t, "/category?name=order&token=wrong")
 	require.Equal(t, http.StatusUnauthorized, r.status)
 	require.Contains(t, r.body, "That token is not valid.")
