@@ -45,7 +45,9 @@ type tailEvent struct {
 // fence, in the log's (or a category's) resumable read order. Each message
 // has the event's cursor as its id: a reconnecting EventSource sends it back
 // as Last-Event-ID and the stream resumes right after it, so no event is
-// skipped or repeated. ?category= follows one category. At most MaxTails
+// skipped or repeated. After the backlog (or at once, when resuming) comes
+// one "ready" message: what follows is live. ?category= follows one
+// category. At most MaxTails
 // streams are open at once (503 beyond); each ends after TailMaxDuration
 // (the browser reconnects).
 func (s *Server) tailStream(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +127,7 @@ func (s *Server) tailStream(w http.ResponseWriter, r *http.Request) {
 			return nil
 		})
 	}
-	if !send(backlog) {
+	if !send(backlog) || !write(func(w io.Writer) error { _, err := io.WriteString(w, "event: ready\ndata: {}\n\n"); return err }) {
 		return
 	}
 	poll := time.NewTicker(s.cfg.TailPollInterval)

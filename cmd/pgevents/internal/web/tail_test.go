@@ -100,6 +100,9 @@ func (s *sseStream) next(t *testing.T) sseMessage {
 func (s *sseStream) nextEvent(t *testing.T) (tailEvent, string) {
 	t.Helper()
 	m := s.next(t)
+	if m.event == "ready" { // the end of the backlog
+		m = s.next(t)
+	}
 	require.Equal(t, "event", m.event, m.data)
 	var e tailEvent
 	require.NoError(t, json.Unmarshal([]byte(m.data), &e))
@@ -109,10 +112,16 @@ func (s *sseStream) nextEvent(t *testing.T) (tailEvent, string) {
 // quiet asserts that no event arrives for d.
 func (s *sseStream) quiet(t *testing.T, d time.Duration) {
 	t.Helper()
-	select {
-	case m := <-s.messages:
-		t.Fatalf("unexpected message %+v", m)
-	case <-time.After(d):
+	deadline := time.After(d)
+	for {
+		select {
+		case m := <-s.messages:
+			if m.event != "ready" {
+				t.Fatalf("unexpected message %+v", m)
+			}
+		case <-deadline:
+			return
+		}
 	}
 }
 
@@ -145,6 +154,7 @@ func TestServer_Tail(t *testing.T) {
 		require.Equal(t, e.Cursor, id, "the message id is the event's cursor")
 	}
 	require.Equal(t, []string{"Placed", "Paid", "Opened"}, names, "backlog in read order, oldest first")
+	require.Equal(t, "ready", s.next(t).event, "then the end of the backlog")
 
 	// New events follow, in read order.
 	later := b.append(t, "order", "order-2", "Placed", "Cancelled")
@@ -209,6 +219,7 @@ func TestServer_TailFollowsTheFence(t *testing.T) {
 	ctx := context.Background()
 	holder, err := b.admin.Begin(ctx)
 	require.NoError(t, err)
+	defer func() { _ = holder.Rollback(ctx) }() // ends it if the test fails before the commit (else the pool's Close waits forever)
 	_, err = b.store.WithTx(holder).AppendEvents(ctx, &pgevents.AppendParams{Category: "order", Stream: "held",
 		Events: []pgevents.NewEvent{{Name: "Held", Payload: json.RawMessage(`1`)}}})
 	require.NoError(t, err)

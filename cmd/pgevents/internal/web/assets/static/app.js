@@ -78,6 +78,10 @@
     source.addEventListener("error", function () {
       setStatus(source.readyState === EventSource.CLOSED ? "disconnected" : "reconnecting…", "down");
     });
+    var live = false;
+    source.addEventListener("ready", function () {
+      live = true; // what follows the backlog is highlighted as it arrives
+    });
     source.addEventListener("failure", function (m) {
       var text = "error";
       try {
@@ -95,7 +99,7 @@
         return;
       }
       var row = document.createElement("tr");
-      row.className = "tail-row";
+      row.className = live ? "tail-row new" : "tail-row";
       row.setAttribute("data-id", e.id);
       cell(row, timeElement(e.observed_at));
       var where = document.createElement("span");
