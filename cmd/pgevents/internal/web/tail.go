@@ -107,6 +107,9 @@ func (s *Server) tailStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
 	write := func(f func(io.Writer) error) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(tailWriteTimeout))
 		if f(w) != nil || rc.Flush() != nil {

@@ -246,6 +246,10 @@ func TestServer_TailRefusals(t *testing.T) {
 	s = openTail(t, b.url, "/api/tail?category="+q("a\x00b"))
 	require.Equal(t, http.StatusBadRequest, s.status)
 
+	head := b.do(t, http.MethodHead, "/api/tail", nil)
+	require.Equal(t, http.StatusOK, head.status, "HEAD: the headers only, at once")
+	require.Equal(t, "text/event-stream; charset=utf-8", head.header.Get("Content-Type"))
+
 	open := openTail(t, b.url, "/api/tail")
 	require.Equal(t, http.StatusOK, open.status)
 	open.nextEvent(t)
