@@ -87,3 +87,15 @@ GRANT EXECUTE ON FUNCTION
   pgevents.replay_parked_events(text, bigint[]),
   pgevents.drop_parked_events(text, bigint[])
 TO pgevents_writer;
+
+-- The event browser (pgevents serve) and operators: bounded, index-served
+-- reads. browse_estimated_rows stays owner-only (internal).
+GRANT EXECUTE ON FUNCTION
+  pgevents.read_event(uuid),
+  pgevents.browse_summary(),
+  pgevents.browse_categories(text, integer, integer),
+  pgevents.browse_streams(text, text, integer),
+  pgevents.browse_tail(text, integer),
+  pgevents.browse_activity(integer, integer),
+  pgevents.browse_projection_names(text, integer)
+TO pgevents_reader, pgevents_writer;
