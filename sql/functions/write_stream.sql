@@ -60,12 +60,7 @@ DECLARE
   _valid boolean;
   _id_texts text[];
   _timed boolean;
-  _size bigint;
-  _max_size bigint;
-  _too_deep boolean;
-  _max_events bigint;
-  _max_request bigint;
-  _max_depth integer;
+  _plain boolean;
   _ids uuid[];
   _occurred timestamptz[];
   _observed timestamptz[];
@@ -78,6 +73,7 @@ DECLARE
   _latest pgevents.events;
   _xid xid8;
   _failure jsonb;
+  _constraint text;
 BEGIN
   IF pg_catalog.jsonb_typeof(p_events) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', p_field, 'must be a JSON array of events');
@@ -87,46 +83,31 @@ BEGIN
   -- is inlined); only when it finds a problem does pgevents.check_events walk
   -- the batch in order to raise the precise error. No ORDER BY or DISTINCT
   -- here: each would cost a sort on every append.
-  -- The write limits come along (installation settings, read once; the
-  -- CHECK on pgevents.settings keeps them positive integers). The batch's
-  -- JSON text bounds every event's payload + metadata, so only a batch
-  -- larger than max_event_size needs them measured one by one. An event
-  -- whose payload or metadata nests deeper than max_event_depth has at least
-  -- max_event_depth + 2 nested containers, each at least 8 bytes of jsonb
-  -- (its header and its entry in the parent): smaller events are not
-  -- walked, and the jsonpath that walks the others is built once, on first
-  -- use (a lazily evaluated InitPlan).
-  WITH lim AS (
-    SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_event_size'), '1048576')::bigint AS max_size,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_event_depth'), '64')::integer AS max_depth,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint AS max_events,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint AS max_request
-      FROM pgevents.settings s
-     WHERE s.name IN ('max_event_size', 'max_event_depth', 'max_append_events', 'max_append_size'))
+  -- The write limits (PE112) are settings, and reading them costs as much as
+  -- a fifth of an append, so this pass compares the batch with the lowest
+  -- values the settings may take (the CHECK on pgevents.settings): 100
+  -- events, 65536 bytes of JSON text, 32 levels of nesting. Only a batch
+  -- beyond one of them is checked against the settings, by
+  -- pgevents.check_write_limits. The batch's JSON text bounds every event's
+  -- payload + metadata. An event whose payload or metadata nests deeper than
+  -- 32 levels has a container at level 33 (the event is level 0) and at
+  -- least 34 nested containers of at least 8 bytes of jsonb each (a header
+  -- and its entry in the parent): smaller events are not walked.
+  -- _plain: READ COMMITTED, so the INSERT below may take its fast form. (No
+  -- new aggregate and no new statement here: each costs its set-up on every
+  -- call, and appends are hot.)
   SELECT pg_catalog.count(*),
-         pg_catalog.bool_and(pgevents.is_valid_event(a.v)),
+         pg_catalog.bool_and(pgevents.is_valid_event(a.v)
+                             AND (pg_catalog.pg_column_size(a.v) < 272
+                                  OR NOT a.v @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")'))
+           AND pg_catalog.count(*) <= 100 AND pg_catalog.octet_length(p_events::text) <= 65536,
          pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
          pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at'),
-         pg_catalog.bool_or(pg_catalog.pg_column_size(a.v) >= (SELECT 8 * (l.max_depth + 2) FROM lim l)
-           AND a.v @? (SELECT pg_catalog.format('strict $.**{%s} ? (@.type() == "array" || @.type() == "object")',
-                                                l.max_depth + 1)::jsonpath FROM lim l)),
-         pg_catalog.octet_length(p_events::text)::bigint,
-         (SELECT l.max_size FROM lim l), (SELECT l.max_depth FROM lim l),
-         (SELECT l.max_events FROM lim l), (SELECT l.max_request FROM lim l)
-    INTO _count, _valid, _id_texts, _timed, _too_deep, _size, _max_size, _max_depth, _max_events, _max_request
+         pg_catalog.current_setting('transaction_isolation') = 'read committed'
+    INTO _count, _valid, _id_texts, _timed, _plain
     FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
-  IF _count > _max_events THEN
-    PERFORM pgevents.raise_limit(p_field, pg_catalog.format('must hold at most %s events (got %s)', _max_events, _count),
-      'max_append_events', _max_events);
-  END IF;
-  IF _size > _max_size OR _too_deep THEN
-    PERFORM pgevents.check_event_limits(p_events, p_field, _max_size, _max_depth);
-  END IF;
-  IF _size > _max_request THEN
-    PERFORM pgevents.raise_limit(p_field, pg_catalog.format('must be at most %s bytes of JSON (got %s)', _max_request, _size),
-      'max_append_size', _max_request);
-  END IF;
-  IF NOT _valid THEN
+  IF NOT _valid THEN -- over a floor of the limits, or invalid (or both)
+    PERFORM pgevents.check_write_limits(p_events, p_field);
     PERFORM pgevents.check_events(p_events, p_field);
   END IF;
   IF pg_catalog.cardinality(_id_texts) > 1 THEN -- the same id twice?
@@ -243,10 +224,28 @@ BEGIN
     RETURN;
   END IF;
 
-  -- 5. observed_at never goes backwards along the stream: the default is the
-  -- clock, or the latest observed_at when that is later (a clock step back,
-  -- or an import dated ahead of it); a given one must not be earlier than
-  -- the one before it.
+  -- Insert straight from the JSON array (jsonb_to_recordset converts the
+  -- fields in one pass; a JSON null payload or metadata comes out as SQL
+  -- NULL, hence the COALESCEs). RETURNING yields the rows in the order they
+  -- were inserted, which is input (and position) order. observed_at never
+  -- goes backwards along the stream: it defaults to the clock, or to the
+  -- latest observed_at when that is later (a clock step back, or an import
+  -- dated ahead of the clock).
+  IF _plain AND _imported IS NULL THEN
+    RETURN QUERY
+      INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+      SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+             p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+             COALESCE(x.metadata, 'null'::jsonb),
+             COALESCE(_occurred[x.ord], GREATEST(_clock, _latest.observed_at)), GREATEST(_clock, _latest.observed_at)
+        FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+               WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+      RETURNING e.*;
+    RETURN;
+  END IF;
+
+  -- 5. A given observed_at (an import) must not be earlier than the one
+  -- before it, in the stream or the batch; the others default as above.
   _clock := GREATEST(_clock, _latest.observed_at);
   IF _imported IS NOT NULL THEN
     _prev := _latest.observed_at;
@@ -262,25 +261,47 @@ BEGIN
     END LOOP;
   END IF;
 
-  -- Insert straight from the JSON array (jsonb_to_recordset converts the
-  -- fields in one pass; a JSON null payload or metadata comes out as SQL
-  -- NULL, hence the COALESCEs). RETURNING yields the rows in the order they
-  -- were inserted, which is input (and position) order. The stream's row is
-  -- updated in the same statement: that write is what a concurrent
-  -- REPEATABLE READ append conflicts with (40001).
-  RETURN QUERY
-    WITH touched AS (
-      UPDATE pgevents.streams s SET transaction_id = _xid
-       WHERE s.category = p_category AND s.stream = p_stream
-    )
-    INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
-    SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
-           p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
-           COALESCE(x.metadata, 'null'::jsonb),
-           COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
-      FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
-             WITH ORDINALITY AS x(id, name, payload, metadata, ord)
-    RETURNING e.*;
+  -- Under READ COMMITTED every statement sees what committed before it, so
+  -- with the stream locked the positions are free. Under REPEATABLE READ or
+  -- SERIALIZABLE the latest event was read from the transaction's snapshot:
+  -- an append committed since then makes this INSERT hit
+  -- events_stream_position_key (or events_id_key, for a retry whose first
+  -- attempt committed since). That is a serialization failure: 40001. The
+  -- INSERT is written out again here because the exception block (a
+  -- subtransaction) is not worth paying for on the fast path.
+  IF pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
+    RETURN QUERY
+      INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+      SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+             p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+             COALESCE(x.metadata, 'null'::jsonb),
+             COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
+        FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+               WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+      RETURNING e.*;
+    RETURN;
+  END IF;
+  BEGIN
+    RETURN QUERY
+      INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+      SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+             p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+             COALESCE(x.metadata, 'null'::jsonb),
+             COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
+        FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+               WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+      RETURNING e.*;
+  EXCEPTION WHEN unique_violation THEN
+    GET STACKED DIAGNOSTICS _constraint = CONSTRAINT_NAME;
+    IF _constraint NOT IN ('events_stream_position_key', 'events_id_key') THEN
+      RAISE;
+    END IF;
+    RAISE EXCEPTION 'pgevents: stream (%, %) was appended to by a transaction that committed after this one''s snapshot',
+        p_category, p_stream
+      USING ERRCODE = '40001',
+            DETAIL = pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
+            HINT = 'Retry the transaction.';
+  END;
 END;
 $$;
 
