@@ -90,9 +90,11 @@ BEGIN
   -- beyond one of them is checked against the settings, by
   -- pgevents.check_write_limits. The batch's JSON text bounds every event's
   -- payload + metadata. An event whose payload or metadata nests deeper than
-  -- 32 levels has a container at level 33 (the event is level 0) and at
-  -- least 34 nested containers of at least 8 bytes of jsonb each (a header
-  -- and its entry in the parent): smaller events are not walked.
+  -- 32 levels has a container at level 33 (the event is level 0), and that
+  -- takes at least 34 nested containers of at least 8 bytes of jsonb each (a
+  -- header and its entry in the parent): a smaller event is not walked. (The
+  -- elements are measured, not the batch: jsonb_array_elements builds them
+  -- uncompressed, while the batch itself may arrive compressed.)
   -- _plain: READ COMMITTED, so the INSERT below may take its fast form. (No
   -- new aggregate and no new statement here: each costs its set-up on every
   -- call, and appends are hot.)

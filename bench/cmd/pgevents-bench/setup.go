@@ -82,8 +82,8 @@ SELECT gen_random_uuid(), 'cat-' || (s %% %d), 's-' || s, p, 'OrderConfirmed', %
 	log.Printf("preloaded %d events into pgevents.events in %s", l.streams*l.perStream, time.Since(t0).Round(time.Millisecond))
 	// The streams' lock rows, as their first append would create them, so
 	// every measured append finds its stream's row (the steady state).
-	if _, err := conn.Exec(ctx, `INSERT INTO pgevents.streams (category, stream, transaction_id)
-SELECT category, stream, max(transaction_id) FROM pgevents.events GROUP BY category, stream
+	if _, err := conn.Exec(ctx, `INSERT INTO pgevents.streams (category, stream)
+SELECT DISTINCT category, stream FROM pgevents.events
 ON CONFLICT DO NOTHING`); err != nil {
 		return fmt.Errorf("preload streams: %w", err)
 	}
