@@ -183,4 +183,6 @@ func ExampleMigrate() {
 	// Output:
 	// 1 00001_init.sql true
 	// 2 00002_projections.sql true
+	// 3 00003_hardening.sql true
+	// 4 00004_hardening_writes.sql true
 }

@@ -13,12 +13,13 @@
 -- max_append_size bytes of events JSON text (the sum of their events
 -- arrays), checked before any lock (PE112, field 'streams'); each stream's
 -- events as in pgevents.append.
--- Locks: the scope lock, then every stream's row lock (pgevents.lock_stream,
--- FOR UPDATE on pgevents.streams, held to commit) in byte order of stream
--- names, all before the first insert, so concurrent multi-stream appends
--- never deadlock. The transaction gets its id with the first lock; a
--- younger transaction that took a later stream's lock in the moment
--- between two of them makes this append fail with 40001 (retry).
+-- Locks: the scope lock, then every stream's row lock (FOR UPDATE on
+-- pgevents.streams, held to commit) in byte order of stream names, all
+-- before the first insert, so concurrent multi-stream appends never
+-- deadlock. The transaction gets its id with the first lock (a row lock
+-- needs one); a younger transaction that takes a later stream's lock in
+-- the moment before this append reaches it makes this append fail with
+-- 40001 (retry the transaction).
 -- Raises: as pgevents.append, plus PE102 when p_streams is not an object of
 -- {"events", "condition"} objects. VOLATILE: it writes.
 CREATE OR REPLACE FUNCTION pgevents.append_streams(
@@ -40,6 +41,7 @@ DECLARE
   _size bigint;
   _max_events bigint;
   _max_request bigint;
+  _locked text[];
 BEGIN
   PERFORM pgevents.check_name('category', p_category);
   IF pg_catalog.jsonb_typeof(p_streams) IS DISTINCT FROM 'object' THEN
@@ -77,14 +79,27 @@ BEGIN
   END IF;
   PERFORM pgevents.lock_scope(p_scope, p_category);
   -- Every stream lock first, in byte order, before anything is written, so
-  -- two multi-stream appends never wait for each other in a cycle. A stream
-  -- with events to write gets its row if it has none; write_stream taking
-  -- each lock again costs nothing.
+  -- two multi-stream appends never wait for each other in a cycle. One
+  -- statement locks the streams that have a row: the transaction gets its
+  -- id with the first lock, and a younger transaction that takes a later
+  -- stream's lock before this statement reaches it makes this append fail
+  -- with 40001 (write_stream's ordering check); one statement keeps that
+  -- moment short. Then the streams without a row that have events to write
+  -- get one, in the same order. write_stream taking each lock again costs
+  -- no wait.
+  SELECT pg_catalog.array_agg(l.stream) INTO _locked
+    FROM (SELECT s.stream FROM pgevents.streams s
+           WHERE s.category = p_category
+             AND s.stream IN (SELECT k.key FROM pg_catalog.jsonb_object_keys(p_streams) AS k(key))
+           ORDER BY s.stream COLLATE "C"
+             FOR UPDATE) AS l;
   FOR _stream, _spec IN
     SELECT s.key, s.value FROM pg_catalog.jsonb_each(p_streams) AS s ORDER BY s.key COLLATE "C"
   LOOP
-    PERFORM pgevents.lock_stream(p_category, _stream,
-      pg_catalog.jsonb_typeof(_spec -> 'events') = 'array' AND pg_catalog.jsonb_array_length(_spec -> 'events') > 0);
+    IF NOT _stream = ANY (COALESCE(_locked, '{}'))
+       AND pg_catalog.jsonb_typeof(_spec -> 'events') = 'array' AND pg_catalog.jsonb_array_length(_spec -> 'events') > 0 THEN
+      PERFORM pgevents.lock_stream(p_category, _stream, true);
+    END IF;
   END LOOP;
   FOR _stream, _spec IN
     SELECT s.key, s.value FROM pg_catalog.jsonb_each(p_streams) AS s ORDER BY s.key COLLATE "C"
