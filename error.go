@@ -37,6 +37,10 @@ const (
 	CodeEventIDConflict = "PE107"
 	// CodeInvalidConditionType: a custom condition registration is invalid.
 	CodeInvalidConditionType = "PE108"
+	// CodeLimitExceeded: an append exceeds a write limit (the installation
+	// settings max_event_size, max_event_depth, max_append_events,
+	// max_append_size; see sql/errcodes.md).
+	CodeLimitExceeded = "PE112"
 	// CodeInvalidInstallation: an installation setting is invalid, e.g. a
 	// roles prefix that is not a valid name or differs from the installed one.
 	CodeInvalidInstallation = "PE113"
@@ -71,6 +75,12 @@ var (
 	// ErrEventIDConflict is returned when an event id is already stored in
 	// another stream or with other content. It also matches ErrInvalidInput.
 	ErrEventIDConflict = errors.New("pgevents: event id conflict")
+	// ErrLimitExceeded is returned when an append exceeds a write limit: an
+	// event too large or nested too deeply, or too many events or bytes in
+	// one call. Nothing was written. The error is an *InvalidInputError with
+	// Code CodeLimitExceeded naming the field; it also matches
+	// ErrInvalidInput.
+	ErrLimitExceeded = errors.New("pgevents: write limit exceeded")
 	// ErrRetryable is returned for a conflict that a retry of the whole
 	// transaction resolves (serialization failure, deadlock). Stores retry it
 	// themselves in transactions they own.
@@ -124,9 +134,11 @@ func (e *ConditionError) Is(target error) bool {
 }
 
 // InvalidInputError says which input was invalid and why. It matches
-// ErrInvalidInput (and ErrEventIDConflict for CodeEventIDConflict).
+// ErrInvalidInput (and ErrEventIDConflict for CodeEventIDConflict,
+// ErrLimitExceeded for CodeLimitExceeded).
 type InvalidInputError struct {
-	// Code is the SQLSTATE, one of the CodeInvalid* codes or CodeEventIDConflict.
+	// Code is the SQLSTATE, one of the CodeInvalid* codes,
+	// CodeEventIDConflict or CodeLimitExceeded.
 	Code string
 	// Field names the input, e.g. "events[2].name".
 	Field string
@@ -136,15 +148,20 @@ type InvalidInputError struct {
 
 // Error implements error.
 func (e *InvalidInputError) Error() string {
-	if e.Code == CodeEventIDConflict {
+	switch e.Code {
+	case CodeEventIDConflict:
 		return fmt.Sprintf("pgevents: event id conflict: %s: %s [%s]", e.Field, e.Reason, e.Code)
+	case CodeLimitExceeded:
+		return fmt.Sprintf("pgevents: limit exceeded: %s: %s [%s]", e.Field, e.Reason, e.Code)
 	}
 	return fmt.Sprintf("pgevents: invalid %s: %s [%s]", e.Field, e.Reason, e.Code)
 }
 
-// Is matches ErrInvalidInput, and ErrEventIDConflict for an id conflict.
+// Is matches ErrInvalidInput, ErrEventIDConflict for an id conflict and
+// ErrLimitExceeded for a write limit.
 func (e *InvalidInputError) Is(target error) bool {
-	return target == ErrInvalidInput || (target == ErrEventIDConflict && e.Code == CodeEventIDConflict)
+	return target == ErrInvalidInput || (target == ErrEventIDConflict && e.Code == CodeEventIDConflict) ||
+		(target == ErrLimitExceeded && e.Code == CodeLimitExceeded)
 }
 
 // RetryableError wraps a conflict that retrying the whole transaction

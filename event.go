@@ -23,8 +23,12 @@ type NewEvent struct {
 	Metadata json.RawMessage
 	// Name is the event's type name: 1 to 255 characters, no control characters.
 	Name string
-	// ObservedAt overrides the recording time, for imports. The zero time
-	// means the server's clock at append.
+	// ObservedAt overrides the recording time, for imports: stores refuse
+	// it unless the installation allows imports (PostgreSQL's setting
+	// allow_observed_at, memstore's Config.AllowObservedAt), and when it is
+	// earlier than the observed_at before it in the stream (CodeInvalidEvents).
+	// The zero time means the server's clock at append (or the stream's
+	// latest observed_at, when that is later).
 	ObservedAt time.Time
 	// OccurredAt is the domain time. The zero time means ObservedAt.
 	OccurredAt time.Time

@@ -7,8 +7,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// Scope is the serialisation scope of a write: which advisory lock it takes
-// before reading the stream's latest position, held until commit.
+// Scope is the serialisation scope of a write: which lock it takes before
+// reading the stream's latest position, held until commit (row locks on
+// tables only the pgevents owner may lock, so no other session can take
+// them).
 //
 // The stream's own lock is always taken, so positions and conditions are
 // exact under every scope; a wider scope additionally serialises every

@@ -38,12 +38,18 @@ import (
 // The appended events are visible to every read as soon as it returns. A nil
 // params is the zero AppendParams. ctx is checked before the call.
 //
+// Write limits (Config.Limits) are checked before the events' shape, and
+// an ObservedAt is refused unless Config.AllowObservedAt, and when earlier
+// than the one before it in the stream; a default observed_at is the clock,
+// or the stream's latest observed_at when that is later.
+//
 // Errors: a *pgevents.ConditionError (ErrConditionFailed,
 // ErrUnexpectedPosition, ErrStreamNotEmpty, ErrStreamDoesNotExist) when the
 // condition is not met; a *pgevents.InvalidInputError (ErrInvalidInput;
 // ErrEventIDConflict for an id reused in another stream or with other
-// content) for bad names, events, JSON, conditions or scope; a custom
-// ConditionFunc's error, wrapped. Nothing is written on error.
+// content; ErrLimitExceeded, CodeLimitExceeded, over a write limit) for bad
+// names, events, JSON, conditions or scope; a custom ConditionFunc's error,
+// wrapped. Nothing is written on error.
 func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (*pgevents.AppendResult, error) {
 	if params == nil {
 		params = &pgevents.AppendParams{}
@@ -132,6 +138,17 @@ func (s *Store) AppendStreams(ctx context.Context, params *pgevents.AppendStream
 		if err := pgevents.CheckName("streams["+jsonb.QuoteString(name)+"]", name); err != nil {
 			return nil, err
 		}
+	}
+	// The limits of the whole call (writeStream checks each stream's own).
+	count, size := 0, 0
+	for _, st := range streams {
+		count += len(st.events)
+		size += eventsTextSize(st.events)
+	}
+	if l := s.mem.limits; count > l.MaxAppendEvents {
+		return nil, limitExceeded("streams", fmt.Sprintf("must hold at most %d events in all (got %d)", l.MaxAppendEvents, count))
+	} else if size > l.MaxAppendSize {
+		return nil, limitExceeded("streams", fmt.Sprintf("must hold at most %d bytes of events JSON in all (got %d)", l.MaxAppendSize, size))
 	}
 	if err := checkScope(params.Scope); err != nil {
 		return nil, err
@@ -256,6 +273,9 @@ func checkScope(scope pgevents.Scope) error {
 // The caller holds the write lock and undoes the inserts if a later step fails.
 func (s *Store) writeStream(tx *txState, category, stream string, events []newEvent, condition pgevents.Condition, field string) ([]pgevents.Event, error) {
 	m := s.mem
+	if err := m.limits.checkLimits(field, events); err != nil {
+		return nil, err
+	}
 	seen := make(map[uuid.UUID]bool, len(events))
 	for i, e := range events {
 		f := fmt.Sprintf("%s[%d]", field, i)
@@ -275,6 +295,16 @@ func (s *Store) writeStream(tx *txState, category, stream string, events []newEv
 				// PostgreSQL has no year 0 (1 BC): the text form is out of range.
 				return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: f + "." + t.name,
 					Reason: fmt.Sprintf("is not a valid timestamp (got %s)", sqlLiteral(t.at.Format(time.RFC3339Nano)))}
+			}
+		}
+	}
+	// observed_at is the recording time: only imports may set it, when the
+	// store allows them.
+	if !m.allowObservedAt {
+		for i, e := range events {
+			if !e.observedAt.IsZero() {
+				return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: fmt.Sprintf("%s[%d].observed_at", field, i),
+					Reason: "may only be set by imports, and the installation does not allow them (setting allow_observed_at)"}
 			}
 		}
 	}
@@ -337,21 +367,39 @@ func (s *Store) writeStream(tx *txState, category, stream string, events []newEv
 		return nil, &e
 	}
 
-	// 4. Insert.
+	// 5. observed_at never goes backwards along the stream: a default is the
+	// clock, or the latest observed_at when that is later; a given one must
+	// not be earlier than the one before it (in the stream, then the batch).
 	next := int64(0)
+	var prev time.Time
 	if latest != nil {
 		next = latest.Position + 1
+		prev = latest.ObservedAt
 	}
+	observedAt := make([]time.Time, len(events))
 	var clock time.Time // read once, under the lock, if needed
-	out := make([]pgevents.Event, len(events))
 	for i, e := range events {
-		observed := e.observedAt
-		if observed.IsZero() {
+		if e.observedAt.IsZero() {
 			if clock.IsZero() {
 				clock = pgevents.TruncateTime(m.clock())
 			}
-			observed = clock
+			observedAt[i] = clock
+			if observedAt[i].Before(prev) {
+				observedAt[i] = prev
+			}
+		} else if e.observedAt.Before(prev) {
+			return nil, &pgevents.InvalidInputError{Code: pgevents.CodeInvalidEvents, Field: fmt.Sprintf("%s[%d].observed_at", field, i),
+				Reason: fmt.Sprintf("must not be earlier than the observed_at before it in the stream (%s)", prev.UTC().Format("2006-01-02T15:04:05.000000Z"))}
+		} else {
+			observedAt[i] = e.observedAt
 		}
+		prev = observedAt[i]
+	}
+
+	// Insert.
+	out := make([]pgevents.Event, len(events))
+	for i, e := range events {
+		observed := observedAt[i]
 		occurred := e.occurredAt
 		if occurred.IsZero() {
 			occurred = observed

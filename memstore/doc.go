@@ -60,7 +60,13 @@
 //     server's clock), read under the lock as PostgreSQL does, but only when
 //     a stream gets an event without ObservedAt. Times are truncated to
 //     microseconds in UTC, as pgevents' drivers send them; years must be 1
-//     to 9999 in UTC (PE102).
+//     to 9999 in UTC (PE102). Config.AllowObservedAt stands for the
+//     installation setting allow_observed_at (off by default).
+//   - Write limits: Config.Limits stands for PostgreSQL's installation
+//     settings (max_event_size, max_event_depth, max_append_events,
+//     max_append_size), with the same defaults, floors, order of checks and
+//     errors (PE112); sizes are measured on the JSON text PostgreSQL would
+//     print, of the request pgstore would send.
 //   - Generated ids are UUIDv7, as pgstore generates them (the SQL API on
 //     its own uses gen_random_uuid, v4).
 //   - Custom conditions are Go functions that see only the stream's latest

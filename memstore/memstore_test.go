@@ -20,7 +20,7 @@ var _ pgevents.Store = (*memstore.Store)(nil)
 
 func newStore(t *testing.T) pgevents.Store {
 	t.Helper()
-	return memstore.New(&memstore.Config{Conditions: map[string]memstore.ConditionFunc{
+	return memstore.New(&memstore.Config{AllowObservedAt: true, Conditions: map[string]memstore.ConditionFunc{
 		storetest.PositionBelowType: storetest.PositionBelow,
 	}})
 }
@@ -114,7 +114,7 @@ func TestStore_Clock(t *testing.T) {
 	})
 	t.Run("IsNotReadWhenEveryEventHasObservedAtOrNothingIsWritten", func(t *testing.T) {
 		t.Parallel()
-		s := memstore.New(&memstore.Config{Clock: func() time.Time { panic("clock read") }})
+		s := memstore.New(&memstore.Config{AllowObservedAt: true, Clock: func() time.Time { panic("clock read") }})
 		appendOne(t, s, "s", pgevents.NewEvent{Name: "A", ObservedAt: time.Now()})
 		_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: "c", Stream: "s",
 			Condition: pgevents.StreamIsEmpty(), Events: []pgevents.NewEvent{{Name: "B"}}})

@@ -30,6 +30,11 @@ type ConditionFunc func(category, stream string, latest *pgevents.Event, conditi
 
 // Config configures a Store. The zero value (or nil) means defaults.
 type Config struct {
+	// AllowObservedAt lets appends set NewEvent.ObservedAt (imports), as the
+	// installation setting allow_observed_at does in PostgreSQL. Even then an
+	// ObservedAt earlier than the one before it in the stream is refused
+	// (CodeInvalidEvents). Defaults to false: every ObservedAt is refused.
+	AllowObservedAt bool
 	// Clock returns the time recorded as observed_at for events that do not
 	// override it (truncated to microseconds, in UTC). It is called at most
 	// once per stream written by an append, under the store's lock, so the
@@ -40,6 +45,9 @@ type Config struct {
 	// [a-z][a-z0-9_]{0,62} and must not be a built-in type (none,
 	// position_is, stream_is_empty, stream_exists, and, or). Defaults to none.
 	Conditions map[string]ConditionFunc
+	// Limits are the write limits (see Limits). Defaults to PostgreSQL's
+	// defaults.
+	Limits Limits
 }
 
 // Store is an in-memory pgevents.Store. It holds every event in memory,
@@ -53,17 +61,20 @@ type Store struct {
 // New returns an empty Store configured by cfg (nil means defaults).
 //
 // It panics when cfg registers a condition type under an invalid or built-in
-// name, or with a nil function: those are programmer errors, fixed in code.
+// name, or with a nil function, or sets a limit PostgreSQL would refuse:
+// those are programmer errors, fixed in code.
 func New(cfg *Config) *Store {
 	if cfg == nil {
 		cfg = &Config{}
 	}
 	m := &memory{
-		byID:       map[uuid.UUID]int{},
-		categories: map[string][]int{},
-		clock:      cfg.Clock,
-		conditions: make(map[string]ConditionFunc, len(cfg.Conditions)),
-		streams:    map[streamKey][]int{},
+		allowObservedAt: cfg.AllowObservedAt,
+		byID:            map[uuid.UUID]int{},
+		categories:      map[string][]int{},
+		clock:           cfg.Clock,
+		conditions:      make(map[string]ConditionFunc, len(cfg.Conditions)),
+		limits:          cfg.Limits.withDefaults(),
+		streams:         map[streamKey][]int{},
 	}
 	if m.clock == nil {
 		m.clock = time.Now
@@ -156,8 +167,10 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Store
 // memory is the state shared by a Store and the Stores bound to its
 // transactions.
 type memory struct {
-	clock      func() time.Time
-	conditions map[string]ConditionFunc
+	allowObservedAt bool
+	clock           func() time.Time
+	conditions      map[string]ConditionFunc
+	limits          Limits
 
 	mu sync.RWMutex
 	// events is the log in insertion order, which is also (TransactionID,

@@ -176,11 +176,23 @@ type PgeventsEventNameStat struct {
 	Exact  *bool
 }
 
+// The row locks of the serialisation scopes log (category ”) and category. Internal; never lock or write it.
+type PgeventsScopeLock struct {
+	Scope    string
+	Category string
+}
+
 // Installation settings (limits, switches). Owner-only writes: UPDATE pgevents.settings SET value = ... WHERE name = ...; readable by pgevents_reader and pgevents_writer.
 type PgeventsSetting struct {
 	Name        string
 	Value       json.RawMessage
 	Description string
+}
+
+// The write locks of streams: one row per stream appended to through pgevents.append / append_streams, locked FOR UPDATE by every append (owner-only). Internal; never lock or write it.
+type PgeventsStream struct {
+	Category string
+	Stream   string
 }
 
 // Projections: folded state per (name, id). Write through pgevents.save_projection; query with pgevents.search_projections (docs/query-language.md).

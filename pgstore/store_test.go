@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/storetest"
 )
 
 func TestNew(t *testing.T) {
@@ -85,8 +86,10 @@ func TestStore_AppendEvents(t *testing.T) {
 		t.Run("MetadataAndTimes", func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
+			_, err := b.pool.Exec(ctx, storetest.AllowObservedAtSQL) // imports may set observed_at
+			require.NoError(t, err)
 			occurred := time.Date(2020, 1, 2, 3, 4, 5, 123456789, time.FixedZone("x", 3600))
-			observed := time.Date(2021, 1, 2, 3, 4, 5, 0, time.UTC)
+			observed := time.Now().Add(time.Hour).Truncate(time.Second).UTC() // never before the event before it
 			res := appendTo(t, b.store, "c", "s",
 				pgevents.NewEvent{Name: "a", Payload: []byte(`{}`)},
 				pgevents.NewEvent{Name: "b", Payload: []byte(`{}`), Metadata: []byte(`{}`), OccurredAt: occurred, ObservedAt: observed})

@@ -24,6 +24,8 @@ func TestStore_Contract(t *testing.T) {
 				pool := newPool(t, mode, 10)
 				_, err := pool.Exec(t.Context(), storetest.PositionBelowSQL) // no arguments: sent as one simple query
 				require.NoError(t, err)
+				_, err = pool.Exec(t.Context(), storetest.AllowObservedAtSQL)
+				require.NoError(t, err)
 				return setupStore(t, pool, nil).store
 			})
 		})

@@ -144,7 +144,7 @@ func appendEventsCases() []eventCase {
 			got := mustAppend(t, s, "account", "a1", none, newEvents("A")...)
 			require.True(t, got[0].OccurredAt.Equal(got[0].ObservedAt))
 			observed := time.Date(2020, 5, 6, 7, 8, 9, 123456000, time.UTC)
-			got = mustAppend(t, s, "account", "a1", none, pgevents.NewEvent{Name: "Imported", ObservedAt: observed})
+			got = mustAppend(t, s, "account", "a2", none, pgevents.NewEvent{Name: "Imported", ObservedAt: observed})
 			require.True(t, got[0].ObservedAt.Equal(observed))
 			require.True(t, got[0].OccurredAt.Equal(observed), "occurred_at defaults to the overridden observed_at")
 		}},
@@ -162,6 +162,35 @@ func appendEventsCases() []eventCase {
 			got := mustAppend(t, s, "account", "a1", none, pgevents.NewEvent{Name: "A", ObservedAt: observed, OccurredAt: occurred})
 			require.True(t, got[0].ObservedAt.Equal(observed))
 			require.True(t, got[0].OccurredAt.Equal(occurred))
+		}},
+		{method, "ObservedAtNeverGoesBackwards", func(t *testing.T, s pgevents.Store) {
+			at := func(y int) time.Time { return time.Date(y, 1, 2, 3, 4, 5, 0, time.UTC) }
+			first := mustAppend(t, s, "account", "a1", none,
+				pgevents.NewEvent{Name: "A", ObservedAt: at(2001)}, pgevents.NewEvent{Name: "B", ObservedAt: at(2001)})
+			for _, tc := range []struct {
+				events []pgevents.NewEvent
+				field  string
+			}{
+				{[]pgevents.NewEvent{{Name: "C", ObservedAt: at(2000)}}, "events[0].observed_at"},
+				{[]pgevents.NewEvent{{Name: "C", ObservedAt: at(2003)}, {Name: "D", ObservedAt: at(2002)}}, "events[1].observed_at"},
+				{[]pgevents.NewEvent{{Name: "C"}, {Name: "D", ObservedAt: at(2002)}}, "events[1].observed_at"},
+			} {
+				_, err := s.AppendEvents(t.Context(), &pgevents.AppendParams{Category: "account", Stream: "a1", Events: tc.events})
+				ie := requireInvalidInput(t, err, pgevents.CodeInvalidEvents, tc.field)
+				require.Contains(t, ie.Reason, "must not be earlier than the observed_at before it")
+			}
+			requireLogLatest(t, s, first[1])
+			// Equal is not earlier; a default is the clock.
+			got := mustAppend(t, s, "account", "a1", none, pgevents.NewEvent{Name: "C", ObservedAt: at(2001)}, pgevents.NewEvent{Name: "D"})
+			require.True(t, got[0].ObservedAt.Equal(at(2001)))
+			require.WithinRange(t, got[1].ObservedAt, time.Now().Add(-time.Minute), time.Now().Add(time.Minute))
+			// After an import dated ahead of the clock, a default takes the
+			// latest observed_at instead of the clock.
+			future := at(2999)
+			mustAppend(t, s, "account", "a2", none, pgevents.NewEvent{Name: "A", ObservedAt: future})
+			got = mustAppend(t, s, "account", "a2", none, newEvents("B", "C")...)
+			require.True(t, got[0].ObservedAt.Equal(future), "observed_at %s, want %s", got[0].ObservedAt, future)
+			require.True(t, got[1].ObservedAt.Equal(future))
 		}},
 		{method, "TimestampsAreMicrosecondsInUTC", func(t *testing.T, s pgevents.Store) {
 			occurred := time.Date(2022, 3, 4, 5, 6, 7, 123456789, time.FixedZone("Y", -5*3600))

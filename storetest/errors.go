@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -155,6 +156,96 @@ func basicErrorCases() []eventCase {
 				requireInvalidInput(t, err, pgevents.CodeEventIDConflict, "events")
 			}
 			requireLogLatest(t, s, first[0])
+		}},
+		{"AppendEvents", "NestingDeeperThanMaxEventDepthIsLimitExceeded", func(t *testing.T, s pgevents.Store) {
+			nest := func(depth int) json.RawMessage {
+				return json.RawMessage(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+			}
+			objects := func(depth int) json.RawMessage {
+				return json.RawMessage(strings.Repeat(`{"k":`, depth-1) + "{}" + strings.Repeat("}", depth-1))
+			}
+			for _, tc := range []struct {
+				events []pgevents.NewEvent
+				field  string
+			}{
+				{[]pgevents.NewEvent{{Name: "A", Payload: nest(65)}}, "events[0].payload"},
+				{[]pgevents.NewEvent{{Name: "A", Payload: json.RawMessage("1"), Metadata: objects(65)}}, "events[0].metadata"},
+				{[]pgevents.NewEvent{{Name: "A"}, {Name: "B", Payload: json.RawMessage(`{"a":` + string(nest(64)) + "}")}}, "events[1].payload"},
+			} {
+				err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: tc.events})
+				ie := requireInvalidInput(t, err, pgevents.CodeLimitExceeded, tc.field)
+				require.ErrorIs(t, err, pgevents.ErrLimitExceeded)
+				require.Equal(t, "must nest arrays and objects at most 64 levels deep", ie.Reason)
+			}
+			requireLogEmpty(t, s)
+			mustAppend(t, s, "account", "a1", pgevents.Condition{}, pgevents.NewEvent{Name: "A", Payload: nest(64), Metadata: objects(64)})
+		}},
+		{"AppendEvents", "NestingBeyondTheDriversDecoderIsInvalidEvents",
+			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1", Events: []pgevents.NewEvent{
+				{Name: "A", Payload: json.RawMessage(strings.Repeat("[", 10001) + strings.Repeat("]", 10001))}}},
+				pgevents.CodeInvalidEvents, "events[0]")},
+		{"AppendEvents", "EventLargerThanMaxEventSizeIsLimitExceeded", func(t *testing.T, s pgevents.Store) {
+			// A payload "xxx…" is n + 2 bytes of JSON text, nil metadata is null (4).
+			text := func(n int) json.RawMessage { return json.RawMessage(`"` + strings.Repeat("x", n) + `"`) }
+			err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1",
+				Events: []pgevents.NewEvent{{Name: "A"}, {Name: "B", Payload: text(1048571)}}})
+			ie := requireInvalidInput(t, err, pgevents.CodeLimitExceeded, "events[1]")
+			require.ErrorIs(t, err, pgevents.ErrLimitExceeded)
+			require.Equal(t, "payload and metadata must be at most 1048576 bytes of JSON (got 1048577)", ie.Reason)
+			// Numbers count as printed: 0e-16000 is 16002 bytes of text.
+			err = appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: []pgevents.NewEvent{{Name: "A",
+				Payload: json.RawMessage("[" + strings.Repeat("0e-16000,", 69) + "0e-16000]")}}})
+			requireInvalidInput(t, err, pgevents.CodeLimitExceeded, "events[0]")
+			requireLogEmpty(t, s)
+			got := mustAppend(t, s, "account", "a1", pgevents.Condition{}, pgevents.NewEvent{Name: "B", Payload: text(1048570)})
+			require.Len(t, got[0].Payload, 1048572)
+		}},
+		{"AppendEvents", "MoreThanMaxAppendEventsIsLimitExceeded", func(t *testing.T, s pgevents.Store) {
+			events := make([]pgevents.NewEvent, 10001)
+			for i := range events {
+				events[i] = pgevents.NewEvent{Name: "A"}
+			}
+			err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: events})
+			ie := requireInvalidInput(t, err, pgevents.CodeLimitExceeded, "events")
+			require.Equal(t, "must hold at most 10000 events (got 10001)", ie.Reason)
+			requireLogEmpty(t, s)
+		}},
+		{"AppendEvents", "BatchLargerThanMaxAppendSizeIsLimitExceeded", func(t *testing.T, s pgevents.Store) {
+			// 17 events of a 1,000,002-byte payload each: within
+			// max_event_size, but 17,001,598 bytes of events JSON, as
+			// PostgreSQL prints the array the driver sends:
+			// [{"id": "<36>", "name": "A", "payload": "x…", "metadata": null}, …]
+			payload := json.RawMessage(`"` + strings.Repeat("x", 1000000) + `"`)
+			events := make([]pgevents.NewEvent, 17)
+			for i := range events {
+				events[i] = pgevents.NewEvent{Name: "A", Payload: payload}
+			}
+			each := len(`{"id": "`) + 36 + len(`", "name": "A", "payload": `) + len(payload) + len(`, "metadata": null}`)
+			err := appendErr(t, s, pgevents.AppendParams{Category: "account", Stream: "a1", Events: events})
+			ie := requireInvalidInput(t, err, pgevents.CodeLimitExceeded, "events")
+			require.Equal(t, fmt.Sprintf("must be at most 16777216 bytes of JSON (got %d)", 2+17*each+2*16), ie.Reason)
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "MoreThanMaxAppendEventsInAllIsLimitExceeded", func(t *testing.T, s pgevents.Store) {
+			many := func(n int) []pgevents.NewEvent {
+				events := make([]pgevents.NewEvent, n)
+				for i := range events {
+					events[i] = pgevents.NewEvent{Name: "A"}
+				}
+				return events
+			}
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account", Streams: map[string]pgevents.StreamAppend{
+				"a": {Events: many(6000)}, "b": {Events: many(4001)}}})
+			ie := requireInvalidInput(t, err, pgevents.CodeLimitExceeded, "streams")
+			require.Equal(t, "must hold at most 10000 events in all (got 10001)", ie.Reason)
+			requireLogEmpty(t, s)
+		}},
+		{"AppendStreams", "NestingTooDeepIsReportedWithItsStream", func(t *testing.T, s pgevents.Store) {
+			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Category: "account", Streams: map[string]pgevents.StreamAppend{
+				"a": {Events: newEvents("A")},
+				"b": {Events: []pgevents.NewEvent{{Name: "B", Metadata: json.RawMessage(strings.Repeat("[", 65) + strings.Repeat("]", 65))}}}}})
+			requireInvalidInput(t, err, pgevents.CodeLimitExceeded, `streams["b"].events[0].metadata`)
+			requireLogEmpty(t, s)
 		}},
 		{"AppendStreams", "EmptyCategoryIsInvalidName", func(t *testing.T, s pgevents.Store) {
 			err := appendStreamsErr(t, s, pgevents.AppendStreamsParams{Streams: map[string]pgevents.StreamAppend{"a": {Events: newEvents("A")}}})

@@ -6,7 +6,7 @@
 // # Running it
 //
 // Call Run from a test of the adapter's package with a factory that returns
-// an EMPTY store for each subtest:
+// an EMPTY store for each subtest (that allows imports, see below):
 //
 //	func TestStore_Contract(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) pgevents.Store {
@@ -39,6 +39,15 @@
 //	memstore.New(&memstore.Config{Conditions: map[string]memstore.ConditionFunc{
 //		storetest.PositionBelowType: storetest.PositionBelow,
 //	}})
+//
+// # Imports: the factory's store must accept observed_at
+//
+// Recording times (NewEvent.ObservedAt) may only be set by imports, and a
+// store refuses them by default (PE102). The suite covers imports, so the
+// factory's store must allow them: with pgstore, run AllowObservedAtSQL
+// once in the database as its owner (it sets the installation setting
+// allow_observed_at); with memstore, set Config.AllowObservedAt. The write
+// limits must be the defaults (see sql/errcodes.md, PE112).
 //
 // # Timing and the fence
 //
@@ -97,6 +106,12 @@ $$;
 SELECT pgevents.register_condition_type('position_below',
   'public.storetest_position_below(text, text, pgevents.events, jsonb)'::regprocedure);
 `
+
+// AllowObservedAtSQL lets appends set observed_at in a PostgreSQL database
+// migrated with pgevents.Migrate (the installation setting
+// allow_observed_at), as the suite needs; run it as the schema owner. It is
+// idempotent.
+const AllowObservedAtSQL = `UPDATE pgevents.settings SET value = 'true' WHERE name = 'allow_observed_at'`
 
 // eventCase is one behaviour of the contract.
 type eventCase struct {

@@ -16,11 +16,21 @@
 -- the same scope: slower (the lock is held through the commit's WAL flush),
 -- but sequence numbers then commit in order, which is what the legacy
 -- pgevents.read_log_by_sequence needs.
+-- Limits (installation settings in pgevents.settings, PE112): at most
+-- max_append_events events and max_append_size bytes of events JSON text
+-- per call; per event, payload + metadata at most max_event_size bytes of
+-- JSON text, nested at most max_event_depth levels. observed_at may be
+-- given only when allow_observed_at is true (imports), and never earlier
+-- than the stream's latest (PE102).
 -- Locks: the scope lock (pgevents.lock_scope), then the stream lock
--- (pgevents.write_stream), both pg_advisory_xact_lock held to commit.
+-- (pgevents.write_stream), both row locks held to commit, on owner-only
+-- tables (pgevents.scope_locks, pgevents.streams) that no other role can
+-- lock.
 -- Raises: PE101 invalid category/stream/event name, PE102 invalid events,
--- PE103 invalid condition, PE105 invalid scope, PE107 id conflict,
--- PE001..PE005 unmet condition, 40001 transaction id inversion.
+-- PE103 invalid condition, PE105 invalid scope, PE107 id conflict, PE112
+-- over a write limit, PE001..PE005 unmet condition, 40001 transaction id
+-- inversion, or a concurrent append to the stream under REPEATABLE READ or
+-- SERIALIZABLE (retry the transaction).
 -- VOLATILE: it writes.
 CREATE OR REPLACE FUNCTION pgevents.append(
   p_category text,
@@ -46,4 +56,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION pgevents.append(text, text, jsonb, jsonb, text) IS
-  'Appends events to one stream atomically under an optional write condition; returns the stored events. Locks: scope lock (log/category, if chosen) then the stream advisory xact lock. SQLSTATEs: PE001-PE005 unmet condition, PE101-PE107 invalid input, 40001 retry. Default scope: stream.';
+  'Appends events to one stream atomically under an optional write condition; returns the stored events. Locks: scope row lock (log/category, if chosen) then the stream row lock, to commit. SQLSTATEs: PE001-PE005 unmet condition, PE101-PE107 invalid input, PE112 over a write limit, 40001 retry. Default scope: stream.';

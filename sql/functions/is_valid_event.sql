@@ -13,6 +13,9 @@
 -- A single-expression SQL function, so the planner inlines it into the
 -- caller's query (no function call per event); operators are schema-qualified
 -- because an inlined body is parsed under the caller's search_path.
+-- No backslash in any pattern ([0-9], not \d): a function body's string
+-- literals are parsed under the calling session's standard_conforming_strings,
+-- and with it off a backslash would be an escape.
 -- Locks: none. IMMUTABLE.
 CREATE OR REPLACE FUNCTION pgevents.is_valid_event(p_event jsonb)
   RETURNS boolean
@@ -42,13 +45,13 @@ AS $$
     AND CASE COALESCE(pg_catalog.jsonb_typeof(p_event OPERATOR(pg_catalog.->) 'occurred_at'), 'null')
           WHEN 'null' THEN true
           WHEN 'string' THEN (p_event OPERATOR(pg_catalog.->>) 'occurred_at') OPERATOR(pg_catalog.~)
-            '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})$'
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?([Zz]|[+-][0-9]{2}:?[0-9]{2})$'
           ELSE false
         END
     AND CASE COALESCE(pg_catalog.jsonb_typeof(p_event OPERATOR(pg_catalog.->) 'observed_at'), 'null')
           WHEN 'null' THEN true
           WHEN 'string' THEN (p_event OPERATOR(pg_catalog.->>) 'observed_at') OPERATOR(pg_catalog.~)
-            '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})$'
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?([Zz]|[+-][0-9]{2}:?[0-9]{2})$'
           ELSE false
         END,
     false);

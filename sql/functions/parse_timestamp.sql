@@ -5,8 +5,10 @@
 -- rounded to microseconds as PostgreSQL stores it. Raises PE102 when the
 -- value is not a string of that form (a missing offset is refused: the
 -- session's TimeZone must never decide what an event's time means) or is out
--- of range. Locks: none. IMMUTABLE: the explicit offset makes the result
--- independent of the session.
+-- of range. No backslash in the pattern ([0-9], not \d): the body's
+-- literals are parsed under the session's standard_conforming_strings, and
+-- with it off a backslash would be an escape. Locks: none. IMMUTABLE: the
+-- explicit offset makes the result independent of the session.
 CREATE OR REPLACE FUNCTION pgevents.parse_timestamp(p_field text, p_value jsonb)
   RETURNS timestamptz
   LANGUAGE plpgsql
@@ -21,7 +23,7 @@ BEGIN
     PERFORM pgevents.raise_invalid('PE102', p_field, 'must be an RFC 3339 timestamp string');
   END IF;
   _text := p_value #>> '{}';
-  IF _text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})$' THEN
+  IF _text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?([Zz]|[+-][0-9]{2}:?[0-9]{2})$' THEN
     PERFORM pgevents.raise_invalid('PE102', p_field,
       pg_catalog.format('must be an RFC 3339 timestamp with an offset, e.g. 2026-01-02T03:04:05.123456Z (got %L)', _text));
   END IF;

@@ -8,10 +8,17 @@
 --                "payload" (any JSON, required), optional "metadata" (any JSON;
 --                absent = null), "id" (UUID; generated when absent),
 --                "occurred_at" (RFC 3339; defaults to observed_at) and
---                "observed_at" (RFC 3339; defaults to the server clock; for imports)
+--                "observed_at" (RFC 3339; only when the installation setting
+--                allow_observed_at is true, for imports; defaults to the
+--                server clock, or to the stream's latest observed_at when
+--                that is later, so observed_at never goes backwards)
 --   p_condition  the write condition (see pgevents.evaluate_condition)
 --   p_field      where the events sit in the request, for error messages
 -- Returns the stored events in input order (positions latest+1, latest+2, ...).
+-- Before any lock: the write limits (installation settings, PE112): at most
+-- max_append_events events and max_append_size bytes of JSON text in the
+-- batch; per event, payload + metadata at most max_event_size bytes of JSON
+-- text and nested at most max_event_depth levels; then the events' shape.
 -- Guarantees, in this order, all under the stream lock:
 --   1. idempotent retry: when every event carries an id that is already stored
 --      in this stream with the same name, payload, metadata (and occurred_at,
@@ -21,12 +28,21 @@
 --      latest event's, raises 40001 (retry the transaction), so (transaction_id,
 --      sequence_number) order never contradicts position order;
 --   3. the condition is evaluated against the latest event (PE001..PE005);
---   4. an empty array writes nothing and returns nothing.
--- Locks: pg_advisory_xact_lock(pgevents.lock_key('stream', ...)), held to
--- commit, taken after the events are validated and before the latest event is read.
--- Raises: PE102 invalid events, PE103 invalid condition (validated whole,
--- before the lock, even for an idempotent retry), PE107 id conflict,
--- PE001..PE005 unmet condition, 40001 transaction id inversion.
+--   4. an empty array writes nothing and returns nothing;
+--   5. a given observed_at is not earlier than the one before it (the
+--      stream's latest, then the batch's), else PE102.
+-- Locks: the stream's row of pgevents.streams FOR UPDATE (pgevents.lock_stream;
+-- an owner-only table, so no other role can take it), held to commit, taken
+-- after the events are validated and before the latest event is read; the
+-- row is updated by every append that writes, so a concurrent append under
+-- REPEATABLE READ or SERIALIZABLE fails with 40001, never with a unique
+-- violation. A condition check on a stream that has no row yet (no events,
+-- or none since migration 00004) and no events to write locks nothing.
+-- Raises: PE112 over a write limit, PE101/PE102 invalid events, PE103
+-- invalid condition (validated whole, before the lock, even for an
+-- idempotent retry), PE107 id conflict, PE001..PE005 unmet condition,
+-- 40001 transaction id inversion or a concurrent write under REPEATABLE
+-- READ / SERIALIZABLE.
 -- VOLATILE: it writes.
 CREATE OR REPLACE FUNCTION pgevents.write_stream(
   p_category text,
@@ -44,16 +60,20 @@ DECLARE
   _valid boolean;
   _id_texts text[];
   _timed boolean;
+  _plain boolean;
   _ids uuid[];
   _occurred timestamptz[];
   _observed timestamptz[];
+  _imported bigint;
   _clock timestamptz;
+  _prev timestamptz;
   _existing bigint;
   _matching bigint;
   _conflict uuid;
   _latest pgevents.events;
   _xid xid8;
   _failure jsonb;
+  _constraint text;
 BEGIN
   IF pg_catalog.jsonb_typeof(p_events) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', p_field, 'must be a JSON array of events');
@@ -63,13 +83,33 @@ BEGIN
   -- is inlined); only when it finds a problem does pgevents.check_events walk
   -- the batch in order to raise the precise error. No ORDER BY or DISTINCT
   -- here: each would cost a sort on every append.
+  -- The write limits (PE112) are settings, and reading them costs as much as
+  -- a fifth of an append, so this pass compares the batch with the lowest
+  -- values the settings may take (the CHECK on pgevents.settings): 100
+  -- events, 65536 bytes of JSON text, 32 levels of nesting. Only a batch
+  -- beyond one of them is checked against the settings, by
+  -- pgevents.check_write_limits. The batch's JSON text bounds every event's
+  -- payload + metadata. An event whose payload or metadata nests deeper than
+  -- 32 levels has a container at level 33 (the event is level 0), and that
+  -- takes at least 34 nested containers of at least 8 bytes of jsonb each (a
+  -- header and its entry in the parent): a smaller event is not walked. (The
+  -- elements are measured, not the batch: jsonb_array_elements builds them
+  -- uncompressed, while the batch itself may arrive compressed.)
+  -- _plain: READ COMMITTED, so the INSERT below may take its fast form. (No
+  -- new aggregate and no new statement here: each costs its set-up on every
+  -- call, and appends are hot.)
   SELECT pg_catalog.count(*),
-         pg_catalog.bool_and(pgevents.is_valid_event(a.v)),
+         pg_catalog.bool_and(pgevents.is_valid_event(a.v)
+                             AND (pg_catalog.pg_column_size(a.v) < 272
+                                  OR NOT a.v @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")'))
+           AND pg_catalog.count(*) <= 100 AND pg_catalog.octet_length(p_events::text) <= 65536,
          pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
-         pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at')
-    INTO _count, _valid, _id_texts, _timed
+         pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at'),
+         pg_catalog.current_setting('transaction_isolation') = 'read committed'
+    INTO _count, _valid, _id_texts, _timed, _plain
     FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
-  IF NOT _valid THEN
+  IF NOT _valid THEN -- over a floor of the limits, or invalid (or both)
+    PERFORM pgevents.check_write_limits(p_events, p_field);
     PERFORM pgevents.check_events(p_events, p_field);
   END IF;
   IF pg_catalog.cardinality(_id_texts) > 1 THEN -- the same id twice?
@@ -86,16 +126,29 @@ BEGIN
                                 ORDER BY a.ord),
            pg_catalog.array_agg(CASE WHEN COALESCE(pg_catalog.jsonb_typeof(a.v -> 'occurred_at'), 'null') <> 'null'
                                 THEN pgevents.parse_timestamp(pg_catalog.format('%s[%s].occurred_at', p_field, a.ord - 1), a.v -> 'occurred_at') END
-                                ORDER BY a.ord)
-      INTO _observed, _occurred
+                                ORDER BY a.ord),
+           pg_catalog.min(a.ord) FILTER (WHERE COALESCE(pg_catalog.jsonb_typeof(a.v -> 'observed_at'), 'null') <> 'null')
+      INTO _observed, _occurred, _imported
       FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord);
+    -- observed_at is the recording time: only imports may set it, when the
+    -- owner allows them.
+    IF _imported IS NOT NULL
+       AND (SELECT s.value FROM pgevents.settings s WHERE s.name = 'allow_observed_at') IS DISTINCT FROM 'true'::jsonb THEN
+      PERFORM pgevents.raise_invalid('PE102', pg_catalog.format('%s[%s].observed_at', p_field, _imported - 1),
+        'may only be set by imports, and the installation does not allow them (setting allow_observed_at)');
+    END IF;
   END IF;
 
   IF p_condition IS NOT NULL THEN
     PERFORM pgevents.check_condition(p_condition, 'condition');
   END IF;
 
-  PERFORM pg_catalog.pg_advisory_xact_lock(pgevents.lock_key('stream', p_category, p_stream));
+  -- The stream lock. A stream without a row gets one when this append
+  -- writes; a mere condition check on it needs no lock.
+  PERFORM 1 FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
+  IF NOT FOUND AND _count > 0 THEN
+    PERFORM pgevents.lock_stream(p_category, p_stream, true);
+  END IF;
   -- Read the clock only once the lock is held, so observed_at never goes
   -- backwards along a stream's positions.
   _clock := pg_catalog.clock_timestamp();
@@ -173,21 +226,86 @@ BEGIN
     RETURN;
   END IF;
 
-  -- 4. Insert straight from the JSON array (jsonb_to_recordset converts the
+  -- Insert straight from the JSON array (jsonb_to_recordset converts the
   -- fields in one pass; a JSON null payload or metadata comes out as SQL
   -- NULL, hence the COALESCEs). RETURNING yields the rows in the order they
-  -- were inserted, which is input (and position) order.
-  RETURN QUERY
-    INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
-    SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
-           p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
-           COALESCE(x.metadata, 'null'::jsonb),
-           COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
-      FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
-             WITH ORDINALITY AS x(id, name, payload, metadata, ord)
-    RETURNING e.*;
+  -- were inserted, which is input (and position) order. observed_at never
+  -- goes backwards along the stream: it defaults to the clock, or to the
+  -- latest observed_at when that is later (a clock step back, or an import
+  -- dated ahead of the clock).
+  IF _plain AND _imported IS NULL THEN
+    RETURN QUERY
+      INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+      SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+             p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+             COALESCE(x.metadata, 'null'::jsonb),
+             COALESCE(_occurred[x.ord], GREATEST(_clock, _latest.observed_at)), GREATEST(_clock, _latest.observed_at)
+        FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+               WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+      RETURNING e.*;
+    RETURN;
+  END IF;
+
+  -- 5. A given observed_at (an import) must not be earlier than the one
+  -- before it, in the stream or the batch; the others default as above.
+  _clock := GREATEST(_clock, _latest.observed_at);
+  IF _imported IS NOT NULL THEN
+    _prev := _latest.observed_at;
+    FOR _i IN 1 .. _count::integer LOOP
+      IF _observed[_i] IS NULL THEN
+        _observed[_i] := GREATEST(_clock, _prev);
+      ELSIF _observed[_i] < _prev THEN
+        PERFORM pgevents.raise_invalid('PE102', pg_catalog.format('%s[%s].observed_at', p_field, _i - 1),
+          pg_catalog.format('must not be earlier than the observed_at before it in the stream (%s)',
+            pg_catalog.to_char(_prev AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')));
+      END IF;
+      _prev := _observed[_i];
+    END LOOP;
+  END IF;
+
+  -- Under READ COMMITTED every statement sees what committed before it, so
+  -- with the stream locked the positions are free. Under REPEATABLE READ or
+  -- SERIALIZABLE the latest event was read from the transaction's snapshot:
+  -- an append committed since then makes this INSERT hit
+  -- events_stream_position_key (or events_id_key, for a retry whose first
+  -- attempt committed since). That is a serialization failure: 40001. The
+  -- INSERT is written out again here because the exception block (a
+  -- subtransaction) is not worth paying for on the fast path.
+  IF pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
+    RETURN QUERY
+      INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+      SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+             p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+             COALESCE(x.metadata, 'null'::jsonb),
+             COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
+        FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+               WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+      RETURNING e.*;
+    RETURN;
+  END IF;
+  BEGIN
+    RETURN QUERY
+      INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+      SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+             p_category, p_stream, COALESCE(_latest.position, -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+             COALESCE(x.metadata, 'null'::jsonb),
+             COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
+        FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
+               WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+      RETURNING e.*;
+  EXCEPTION WHEN unique_violation THEN
+    GET STACKED DIAGNOSTICS _constraint = CONSTRAINT_NAME;
+    IF _constraint NOT IN ('events_stream_position_key', 'events_id_key') THEN
+      RAISE;
+    END IF;
+    RAISE EXCEPTION 'pgevents: stream (%, %) was appended to by a transaction that committed after this one''s snapshot',
+        p_category, p_stream
+      USING ERRCODE = '40001',
+            DETAIL = pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
+            HINT = 'Retry the transaction.';
+  END;
 END;
 $$;
 
 COMMENT ON FUNCTION pgevents.write_stream(text, text, jsonb, jsonb, text) IS
-  'Internal core of append: under the stream advisory lock, returns stored events for an idempotent retry, else checks transaction order (40001) and the condition (PE001..PE005), then inserts at contiguous positions.';
+  'Internal core of append: checks the write limits (PE112) and the events, then under the stream''s row lock returns stored events for an idempotent retry, else checks transaction order (40001), the condition (PE001..PE005) and observed_at order, then inserts at contiguous positions.';

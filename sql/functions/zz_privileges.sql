@@ -27,7 +27,6 @@ GRANT EXECUTE ON FUNCTION
   pgevents.check_name(text, text),
   pgevents.check_invalid_name(text, text),
   pgevents.check_limit(integer),
-  pgevents.lock_key(text, text, text),
   pgevents.parse_timestamp(text, jsonb)
 TO pgevents_reader, pgevents_writer;
 

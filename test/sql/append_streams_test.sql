@@ -128,3 +128,4 @@ ROLLBACK;
 SET session_replication_role = replica; -- (superuser) lets the cleanup DELETE past the immutability trigger
 DELETE FROM pgevents.events WHERE category = 'appendStreamsTestInversion';
 RESET session_replication_role;
+DELETE FROM pgevents.streams WHERE category = 'appendStreamsTestInversion';

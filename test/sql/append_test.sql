@@ -8,7 +8,7 @@
 -- - Metadata absent is JSON null, {} stays {}; payload may be any JSON value
 -- - Ids are generated when absent and kept when given
 -- - Empty list: writes and returns nothing, but still checks the condition
--- - Scopes: stream, category and log take their advisory locks, held to commit
+-- - Scopes: stream, category and log take their row locks, held to commit
 -- - Idempotent retry by id (same stream, same content) returns the stored events,
 --   even when the condition no longer holds; other content or stream is PE107
 -- - Invalid names (PE101), events (PE102), scope (PE105) write nothing
@@ -75,15 +75,20 @@ SELECT results_eq(
   $$VALUES (0::bigint)$$,
   'The same stream name in another category is another stream');
 
--- Timestamps
+-- Timestamps. observed_at may be given only when the installation allows
+-- imports (observed_at_test.sql), and never earlier than the one before it:
+-- the imported events come first.
+RESET ROLE;
+UPDATE pgevents.settings SET value = 'true' WHERE name = 'allow_observed_at';
+SET LOCAL ROLE pgevents_writer;
 CREATE TEMP TABLE clock AS SELECT clock_timestamp() AS before;
 CREATE TEMP TABLE timed AS
   SELECT * FROM pgevents.append('timed', 'timed-1', '[
+    {"name": "Both", "payload": 5, "occurred_at": "2018-01-01T00:00:00Z", "observed_at": "2019-01-01T00:00:00-05:00"},
+    {"name": "Imported", "payload": 4, "observed_at": "2019-05-06T07:08:09.5+02:00"},
     {"name": "Defaulted", "payload": 1},
     {"name": "Defaulted", "payload": 2},
     {"name": "Occurred", "payload": 3, "occurred_at": "2020-01-02T03:04:05.123456Z"},
-    {"name": "Imported", "payload": 4, "observed_at": "2019-05-06T07:08:09.5+02:00"},
-    {"name": "Both", "payload": 5, "occurred_at": "2018-01-01T00:00:00Z", "observed_at": "2019-01-01T00:00:00-05:00"},
     {"name": "Nanos", "payload": 6, "occurred_at": "2021-01-01T00:00:00.1234567Z", "observed_at": null}
   ]');
 
@@ -273,3 +278,4 @@ ROLLBACK;
 SET session_replication_role = replica;
 DELETE FROM pgevents.events WHERE category = 'appendTestInversion';
 RESET session_replication_role;
+DELETE FROM pgevents.streams WHERE category = 'appendTestInversion';

@@ -52,7 +52,6 @@ INSERT INTO api VALUES
   ('pgevents.check_events(jsonb,text)', false, false),
   ('pgevents.any_event_stored(uuid[])', false, false),
   ('pgevents.check_limit(integer)', true, true),
-  ('pgevents.lock_key(text,text,text)', true, true),
   ('pgevents.lock_scope(text,text)', false, false),
   ('pgevents.parse_timestamp(text,jsonb)', true, true),
   ('pgevents.raise_invalid(text,text,text)', true, true),

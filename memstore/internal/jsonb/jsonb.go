@@ -191,7 +191,9 @@ type parser struct {
 	pos int
 }
 
-// maxDepth bounds nesting, as PostgreSQL's stack depth limit does.
+// maxDepth bounds nesting: at most 10000 nested arrays and objects, what
+// the Go driver's encoder (encoding/json) accepts before it sends a request
+// (PostgreSQL's own bound is its stack depth limit).
 const maxDepth = 10000
 
 func parse(raw []byte) (value, error) {
@@ -230,11 +232,11 @@ func (p *parser) space() {
 }
 
 func (p *parser) value(depth int) (value, error) {
-	if depth > maxDepth {
-		return value{}, p.errorf("nested too deeply")
-	}
 	if p.pos >= len(p.s) {
 		return value{}, p.errorf("unexpected end of input")
+	}
+	if c := p.s[p.pos]; depth >= maxDepth && (c == '{' || c == '[') { // depth counts from 0
+		return value{}, p.errorf("nested too deeply")
 	}
 	switch c := p.s[p.pos]; {
 	case c == '{':
@@ -518,4 +520,30 @@ func numberKey(neg bool, mantissa string, shift int) string {
 		sign = "-"
 	}
 	return sign + trimmed + "e" + strconv.Itoa(shift)
+}
+
+// Depth returns how deeply arrays and objects nest in text, valid JSON such
+// as Normalize returns: 0 for a scalar, 1 for [] or {}, 2 for [[1]]. It is
+// the measure of the write limit max_event_depth.
+func Depth(text []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++ // the escaped character cannot end the string
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }
