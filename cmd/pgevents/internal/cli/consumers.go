@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/pgevents/pgevents/consumer"
 	"github.com/pgevents/pgevents/pgstore"
 )
@@ -36,38 +34,13 @@ delivers it again, before new events); drop them for good (the events stay
 in the log). replay and drop print how many they affected.
 `
 
-// consumerStore opens a pool and the consumer store over it.
+// consumerStore opens a pool (see openStore) and the consumer store over it.
 func (e *env) consumerStore(ctx context.Context, databaseURL string) (*pgstore.ConsumerStore, func(), error) {
-	source := "--database-url"
-	if databaseURL == "" {
-		databaseURL = e.getenv(EnvDatabaseURL)
-		source = "$" + EnvDatabaseURL
-	}
-	if databaseURL == "" {
-		source = "the PG* variables"
-	}
-	cfg, err := pgxpool.ParseConfig(databaseURL)
+	store, closePool, err := e.openStore(ctx, databaseURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("pgevents: invalid database URL (from %s): %w", source, err)
-	}
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("pgevents: connect to the database (from %s): %w", source, err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("pgevents: connect to the database (from %s): %w\n"+
-			"hint: set --database-url, $%s or the PG* variables", source, err, EnvDatabaseURL)
-	}
-	store, err := pgstore.New(pool, nil)
-	if err != nil {
-		pool.Close()
 		return nil, nil, err
 	}
-	return pgstore.NewConsumerStore(store), pool.Close, nil
+	return pgstore.NewConsumerStore(store), closePool, nil
 }
 
 // consumers is "pgevents consumers".
