@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -235,7 +236,14 @@ func encodeJSON(raw json.RawMessage) ([]byte, error) {
 	if err := pgjson.Validate(raw); err != nil {
 		return nil, err
 	}
-	return jsonb.Normalize(raw)
+	b, err := jsonb.Normalize(raw)
+	if errors.Is(err, jsonb.ErrTooDeep) {
+		// Valid JSON deeper than jsonb here represents: PostgreSQL stores it,
+		// then its nesting limit (at most 999 levels) refuses it with PE112,
+		// as checkLimits will; keep the text for that check.
+		return raw, nil
+	}
+	return b, err
 }
 
 // encodeCondition returns c as PostgreSQL receives it: encoded to its JSON

@@ -180,10 +180,10 @@ func basicErrorCases() []eventCase {
 			requireLogEmpty(t, s)
 			mustAppend(t, s, "account", "a1", pgevents.Condition{}, pgevents.NewEvent{Name: "A", Payload: nest(64), Metadata: objects(64)})
 		}},
-		{"AppendEvents", "NestingBeyondTheDriversDecoderIsInvalidEvents",
+		{"AppendEvents", "NestingBeyondTheDriversDecoderIsLimitExceeded",
 			invalidAppend(pgevents.AppendParams{Category: "account", Stream: "a1", Events: []pgevents.NewEvent{
 				{Name: "A", Payload: json.RawMessage(strings.Repeat("[", 10001) + strings.Repeat("]", 10001))}}},
-				pgevents.CodeInvalidEvents, "events[0]")},
+				pgevents.CodeLimitExceeded, "events[0].payload")},
 		{"AppendEvents", "EventLargerThanMaxEventSizeIsLimitExceeded", func(t *testing.T, s pgevents.Store) {
 			// A payload "xxx…" is n + 2 bytes of JSON text, nil metadata is null (4).
 			text := func(n int) json.RawMessage { return json.RawMessage(`"` + strings.Repeat("x", n) + `"`) }

@@ -216,6 +216,11 @@ func parse(raw []byte) (value, error) {
 	return v, nil
 }
 
+// ErrTooDeep is the parse error of a document nested deeper than this
+// package can represent (PostgreSQL's jsonb input accepts deeper ones; they
+// always exceed pgevents' nesting limits, which callers check next).
+var ErrTooDeep = errors.New("is not valid JSON: nested too deeply")
+
 func (p *parser) errorf(format string, args ...any) error {
 	return fmt.Errorf("is not valid JSON: "+format+" at offset %d", append(args, p.pos)...)
 }
@@ -236,7 +241,7 @@ func (p *parser) value(depth int) (value, error) {
 		return value{}, p.errorf("unexpected end of input")
 	}
 	if c := p.s[p.pos]; depth >= maxDepth && (c == '{' || c == '[') { // depth counts from 0
-		return value{}, p.errorf("nested too deeply")
+		return value{}, fmt.Errorf("%w at offset %d", ErrTooDeep, p.pos)
 	}
 	switch c := p.s[p.pos]; {
 	case c == '{':
