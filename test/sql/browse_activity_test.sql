@@ -22,6 +22,8 @@ RESET session_replication_role;
 SELECT is_empty($$SELECT * FROM pgevents.browse_activity()$$, 'An empty log: no rows');
 
 -- Old imports (before the window) first, then recent events, then one from the future.
+-- Imports set observed_at: allowed for this transaction only (rolled back).
+UPDATE pgevents.settings SET value = 'true' WHERE name = 'allow_observed_at';
 SELECT count(*) FROM pgevents.append('browseActivityOld', 's1',
   jsonb_build_array(jsonb_build_object('name', 'Old', 'payload', 1, 'observed_at', now() - interval '3 hours'),
                     jsonb_build_object('name', 'Old', 'payload', 2, 'observed_at', now() - interval '2 hours'))) \gset ignored_
