@@ -265,6 +265,17 @@ func TestConsumerGroup_ExactlyOnceUnderChurn(t *testing.T) {
 	require.NoError(t, <-m3.done)
 	m5 := start("m5", nil)
 	<-writersDone
+	// m2 must have met its pause in a batch: on a fast run the writers can
+	// be done before m2 got another batch, so append to new streams until
+	// one of m2's partitions gets an event and m2 takes it.
+	for i, deadline := 0, time.Now().Add(60*time.Second); pauseOnce.Load(); i++ {
+		require.True(t, time.Now().Before(deadline), "m2 never got a batch to pause in")
+		res, err := events.AppendEvents(ctx, &pgevents.AppendParams{Category: "order", Stream: fmt.Sprintf("extra-%d", i),
+			Events: []pgevents.NewEvent{{Name: "E", Payload: json.RawMessage(`{}`)}}})
+		require.NoError(t, err)
+		appended.Add(int64(len(res.Events)))
+		time.Sleep(50 * time.Millisecond)
+	}
 	total := appended.Load()
 	waitEffects(total)
 	time.Sleep(300 * time.Millisecond) // nothing more may arrive
