@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/pgevents/pgevents"
 )
@@ -132,6 +134,14 @@ type Config struct {
 	// Member is this member's name, unique among the group's live members.
 	// Defaults to hostname-pid-random.
 	Member string
+	// MeterProvider gives the Consumer's OpenTelemetry meter
+	// (instrumentation scope InstrumentationName): counters of batches by
+	// outcome, events handled, errors by SQLSTATE class, retries, parked
+	// events and lost leases, a histogram of batch durations and the
+	// partitions owned, all by group (never by stream). nil means
+	// otel.GetMeterProvider(), a no-op unless the application installs an
+	// SDK. See the README's telemetry section for every name.
+	MeterProvider metric.MeterProvider
 	// OnError is the policy for events that keep failing. Defaults to Stop.
 	OnError ErrorPolicy
 	// Partitions is the group's partition count when Run creates it, 1 to
@@ -148,6 +158,13 @@ type Config struct {
 	// Source is what the group consumes: pgevents.CategoryID(c), or
 	// pgevents.LogID() (the zero Identifier) for the whole log.
 	Source pgevents.Identifier
+	// TracerProvider gives the Consumer's OpenTelemetry tracer: a span
+	// pgevents.consumer.batch (kind consumer) per batch handled, with the
+	// group, member, event count and outcome as attributes and events for
+	// retries and parked events; the handler's context carries it. nil
+	// means otel.GetTracerProvider(), a no-op unless the application
+	// installs an SDK.
+	TracerProvider trace.TracerProvider
 	// Waker, when set, wakes the member as soon as events may have been
 	// appended (pgstore.Notifier). Without it the member polls every
 	// PollInterval while idle.
@@ -237,6 +254,7 @@ type Consumer struct {
 	cfg     Config
 	running atomic.Bool
 	store   Store
+	tel     *telemetry
 }
 
 // New returns a Consumer of store configured by cfg. It returns an
@@ -253,7 +271,11 @@ func New(store Store, cfg *Config) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Consumer{cfg: c, store: store}, nil
+	tel, err := newTelemetry(c.TracerProvider, c.MeterProvider, c.Group, c.Member)
+	if err != nil {
+		return nil, fmt.Errorf("pgevents: consumer: telemetry: %w", err)
+	}
+	return &Consumer{cfg: c, store: store, tel: tel}, nil
 }
 
 // Member returns this member's name (Config.Member, or the generated one).
@@ -299,13 +321,16 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		if _, lerr := c.store.LeaveGroup(lctx, cfg.Group, cfg.Member); lerr != nil && !errors.Is(lerr, ErrGroupNotFound) && err == nil {
 			err = fmt.Errorf("pgevents: consumer: leave group %s: %w", cfg.Group, lerr)
 		}
+		c.tel.own(lctx, 0)
 	}()
-	if _, err := c.store.JoinGroup(ctx, &JoinGroupParams{Group: cfg.Group, Member: cfg.Member, Lease: cfg.Lease}); err != nil {
+	partitions, err := c.store.JoinGroup(ctx, &JoinGroupParams{Group: cfg.Group, Member: cfg.Member, Lease: cfg.Lease})
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
+	c.tel.own(ctx, len(partitions))
 
 	runCtx, cancel := context.WithCancel(ctx)
 	var fatal atomic.Pointer[error]
@@ -336,6 +361,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		case errors.Is(err, ErrGroupNotFound):
 			return err
 		case err != nil:
+			c.tel.storeError(runCtx, opRead, err)
 			cfg.Logger.Warn("pgevents: consumer: read batch failed; retrying", "group", cfg.Group, "member", cfg.Member, "error", err)
 			sleep(runCtx, c.backoff(1))
 			continue
@@ -364,7 +390,7 @@ func (c *Consumer) heartbeat(ctx context.Context, stop func(error), done chan<- 
 		if !sleep(ctx, interval) {
 			return
 		}
-		_, err := c.store.JoinGroup(ctx, &JoinGroupParams{Group: cfg.Group, Member: cfg.Member, Lease: cfg.Lease})
+		partitions, err := c.store.JoinGroup(ctx, &JoinGroupParams{Group: cfg.Group, Member: cfg.Member, Lease: cfg.Lease})
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -372,9 +398,11 @@ func (c *Consumer) heartbeat(ctx context.Context, stop func(error), done chan<- 
 			stop(err)
 			return
 		case err != nil:
+			c.tel.storeError(ctx, opHeartbeat, err)
 			cfg.Logger.Warn("pgevents: consumer: heartbeat failed; retrying", "group", cfg.Group, "member", cfg.Member, "error", err)
 			interval = max(cfg.Lease/10, time.Millisecond)
 		default:
+			c.tel.own(ctx, len(partitions))
 			interval = cfg.Lease / 3
 		}
 	}
@@ -382,7 +410,9 @@ func (c *Consumer) heartbeat(ctx context.Context, stop func(error), done chan<- 
 
 // process handles one batch read: replays one at a time, then the new
 // events together. It returns an error only when Run must stop.
-func (c *Consumer) process(ctx context.Context, deliveries []Delivery) error {
+func (c *Consumer) process(ctx context.Context, deliveries []Delivery) (err error) {
+	ctx, batch := c.tel.startBatch(ctx, deliveries)
+	defer func() { batch.end(err) }()
 	fresh := deliveries[:0:0]
 	for _, d := range deliveries {
 		if d.ParkedID == 0 {
@@ -405,6 +435,7 @@ func (c *Consumer) process(ctx context.Context, deliveries []Delivery) error {
 			_, err := c.retryOne(ctx, fresh[0], false, handlerErr)
 			return err
 		}
+		c.tel.split(ctx, len(fresh))
 		return c.processOneByOne(ctx, fresh)
 	}
 	return nil
@@ -451,6 +482,7 @@ func (c *Consumer) retryOne(ctx context.Context, d Delivery, replay bool, handle
 			return false, nil
 		}
 		attempt++
+		c.tel.retry(ctx, attempt)
 		var result commitResult
 		result, handlerErr = c.commit(ctx, []Delivery{d}, replay, attempt)
 		switch result {
@@ -466,9 +498,10 @@ func (c *Consumer) retryOne(ctx context.Context, d Delivery, replay bool, handle
 	err = c.store.CommitBatch(ctx, &CommitBatchParams{Group: cfg.Group, Member: cfg.Member,
 		Park: []ParkedDelivery{{Attempts: attempt, Delivery: d, Error: handlerErr.Error()}}})
 	if err != nil {
-		c.storeFailed(ctx, "park event", err)
+		c.storeFailed(ctx, opPark, err)
 		return false, fatalOnly(err)
 	}
+	c.tel.park(ctx, attempt)
 	return true, nil
 }
 
@@ -501,17 +534,20 @@ func (c *Consumer) commit(ctx context.Context, deliveries []Delivery, replay boo
 		}})
 	switch {
 	case err == nil:
+		c.tel.handled(ctx, len(deliveries))
 		return committed, nil
 	case handlerErr != nil && ctx.Err() == nil:
+		c.tel.handlerFailed(ctx, attempt, handlerErr)
 		return handlerFailed, handlerErr
 	}
-	c.storeFailed(ctx, "commit batch", err)
+	c.storeFailed(ctx, opCommit, err)
 	return dropped, nil
 }
 
 // storeFailed logs a store error that makes the member drop its batch, and
 // waits RetryBackoff after a transient one.
 func (c *Consumer) storeFailed(ctx context.Context, op string, err error) {
+	c.tel.dropped(ctx, op, err)
 	if ctx.Err() != nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrCheckpointConflict) {
 		return
 	}

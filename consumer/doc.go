@@ -96,6 +96,17 @@
 // transaction holds the fence too while its handler runs: keep handlers
 // short.
 //
+// # Telemetry
+//
+// A Consumer emits OpenTelemetry traces and metrics through the API only
+// (Config.TracerProvider, Config.MeterProvider; nil means the global
+// providers, no-ops until the application installs an SDK): a span
+// pgevents.consumer.batch per batch, parent of the handler's context, and
+// counters of batches by outcome, events handled, errors, retries, parked
+// events and lost leases, a histogram of batch durations and the
+// partitions owned. Metrics carry the group, never stream or member names.
+// See the README's "Telemetry" section.
+//
 // # SQL
 //
 // Every operation is a SQL function, callable from any language; see the
