@@ -278,6 +278,11 @@ func TestConsumerGroup_ExactlyOnceUnderChurn(t *testing.T) {
 	}
 	total := appended.Load()
 	waitEffects(total)
+	// The others may have handled m2's events while it was paused: let m2
+	// wake up and try its stale commit before anyone is stopped.
+	for deadline := time.Now().Add(30 * time.Second); m2.store.leaseLost.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	time.Sleep(300 * time.Millisecond) // nothing more may arrive
 	for _, m := range []*member{m1, m2, m4, m5} {
 		m.cancel()
