@@ -198,3 +198,19 @@ type Projection struct {
 	// When the projection was last saved.
 	UpdatedAt time.Time
 }
+
+// Snapshots: a stream's folded state at a position, per projector name and version (the latest only). Write through pgevents.save_snapshot, read with pgevents.load_snapshot, drop with pgevents.drop_snapshots; a cache, safe to drop.
+type Snapshot struct {
+	// The projector's name (the projection name).
+	Name string
+	// The projector version that folded the state (>= 1). Loads ask for one version; rows of other versions are ignored.
+	Version  int32
+	Category string
+	Stream   string
+	// The position of the last event of the stream the state covers; loading folds the events after it.
+	Position int64
+	State    []byte
+	Metadata []byte
+	// When the snapshot was saved (server clock); snapshot policies by age use it.
+	CreatedAt time.Time
+}

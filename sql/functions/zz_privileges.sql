@@ -99,3 +99,13 @@ GRANT EXECUTE ON FUNCTION
   pgevents.browse_activity(integer, integer),
   pgevents.browse_projection_names(text, integer)
 TO pgevents_reader, pgevents_writer;
+
+-- Snapshots (migration 00009).
+GRANT EXECUTE ON FUNCTION
+  pgevents.load_snapshot(text, integer, text, text)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.save_snapshot(text, integer, text, text, bigint, jsonb, jsonb),
+  pgevents.drop_snapshots(text, integer)
+TO pgevents_writer;
