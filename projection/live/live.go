@@ -78,7 +78,7 @@ type Options[S, M any] struct {
 	// Partitions is the group's partition count (1 to 64). Defaults to 1.
 	Partitions int
 	// Source is the category (pgevents.CategoryID) or the log
-	// (pgevents.LogID()) projected. Required.
+	// (pgevents.LogID(), the zero Identifier) projected.
 	Source pgevents.Identifier
 }
 
@@ -108,9 +108,11 @@ type typed[S, M any] struct {
 	projector *projection.Projector[S, M]
 }
 
-// NewProjection returns the live projection of projector. It fails when
-// opts has no Source, a stream Source, or when the defaults cannot be
-// applied (an invalid group name is reported when the runner starts).
+// NewProjection returns the live projection of projector. opts may be nil
+// (a per-stream projection of the whole log). It fails when opts.Source is
+// a stream or invalid (an *pgevents.InvalidInputError, or an error matching
+// pgevents.ErrInvalidInput); an invalid group name is reported by
+// NewRunner.
 func NewProjection[S, M any](projector *projection.Projector[S, M], opts *Options[S, M]) (Projection, error) {
 	if projector == nil {
 		return nil, errors.New("pgevents: live: NewProjection needs a projector (got nil)")
