@@ -109,3 +109,14 @@ GRANT EXECUTE ON FUNCTION
   pgevents.save_snapshot(text, integer, text, text, bigint, jsonb, jsonb),
   pgevents.drop_snapshots(text, integer)
 TO pgevents_writer;
+
+-- Live projections (migration 00009).
+GRANT EXECUTE ON FUNCTION
+  pgevents.live_projection_status(text)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.register_live_projection(text, integer, text, text),
+  pgevents.fail_live_projection(text, text),
+  pgevents.drop_live_projection(text)
+TO pgevents_writer;

@@ -43,3 +43,52 @@ CREATE UNIQUE INDEX snapshots_key_idx ON pgevents.snapshots
 -- as the owner).
 REVOKE ALL ON pgevents.snapshots FROM PUBLIC;
 GRANT SELECT ON pgevents.snapshots TO pgevents_reader, pgevents_writer;
+
+-- Live projections (issue 11): the registry of the projections that
+-- projection/live Runners keep current, one row per projection name, so
+-- that their status is readable (pgevents.live_projection_status) and they
+-- can be dropped (pgevents.drop_live_projection) from psql. A runner
+-- registers its projections when it starts (pgevents.register_live_projection)
+-- and records the error that stops one (pgevents.fail_live_projection).
+CREATE TABLE pgevents.live_projections (
+  name          text COLLATE "C" NOT NULL,
+  version       integer     NOT NULL,
+  group_name    text        NOT NULL,
+  category      text,
+  error         text,
+  failed_at     timestamptz,
+  registered_at timestamptz NOT NULL,
+  CONSTRAINT live_projections_pkey PRIMARY KEY (name),
+  CONSTRAINT live_projections_version_check CHECK (version >= 1)
+);
+
+COMMENT ON TABLE pgevents.live_projections IS
+  'Live projections: the projections projection/live Runners keep current (name, projector version, consumer group, source). Write through pgevents.register_live_projection / fail_live_projection; read with pgevents.live_projection_status; drop with pgevents.drop_live_projection.';
+COMMENT ON COLUMN pgevents.live_projections.group_name IS
+  'The consumer group that feeds the projection (its checkpoints are the projection''s cursor).';
+COMMENT ON COLUMN pgevents.live_projections.category IS
+  'The category projected; NULL for the whole log.';
+COMMENT ON COLUMN pgevents.live_projections.error IS
+  'The error that stopped the projection (state failed); NULL while it runs. Cleared when a runner registers it again.';
+
+REVOKE ALL ON pgevents.live_projections FROM PUBLIC;
+GRANT SELECT ON pgevents.live_projections TO pgevents_reader, pgevents_writer;
+
+-- The row type of pgevents.live_projection_status(): one row per live
+-- projection.
+CREATE VIEW pgevents.live_projection_status AS
+  SELECT l.name, l.version, l.group_name, l.category,
+         NULL::text        AS state,
+         '0'::xid8         AS transaction_id,
+         0::bigint         AS sequence_number,
+         0::bigint         AS lag_events,
+         NULL::interval    AS lag,
+         0::bigint         AS parked_events,
+         0::integer        AS owned_partitions,
+         0::integer        AS partitions,
+         l.error, l.failed_at, l.registered_at
+    FROM pgevents.live_projections l
+   WHERE false;
+
+COMMENT ON VIEW pgevents.live_projection_status IS
+  'Row type of pgevents.live_projection_status() (always empty itself).';
