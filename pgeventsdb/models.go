@@ -132,6 +132,39 @@ type Event struct {
 	ObservedAt time.Time
 }
 
+// Live projections: the projections projection/live Runners keep current (name, projector version, consumer group, source). Write through pgevents.register_live_projection / fail_live_projection; read with pgevents.live_projection_status; drop with pgevents.drop_live_projection.
+type LiveProjection struct {
+	Name    string
+	Version int32
+	// The consumer group that feeds the projection (its checkpoints are the projection's cursor).
+	GroupName string
+	// The category projected; NULL for the whole log.
+	Category *string
+	// The error that stopped the projection (state failed); NULL while it runs. Cleared when a runner registers it again.
+	Error        *string
+	FailedAt     *time.Time
+	RegisteredAt time.Time
+}
+
+// Row type of pgevents.live_projection_status() (always empty itself).
+type LiveProjectionStatus struct {
+	Name            string
+	Version         int32
+	GroupName       string
+	Category        *string
+	State           *string
+	TransactionID   uint64
+	SequenceNumber  int64
+	LagEvents       int64
+	Lag             *time.Duration
+	ParkedEvents    int64
+	OwnedPartitions int32
+	Partitions      int32
+	Error           *string
+	FailedAt        *time.Time
+	RegisteredAt    time.Time
+}
+
 // Parked events of consumer groups, joined with the events. Row type of pgevents.list_parked_events.
 type ParkedEvent struct {
 	ParkedID          int64
@@ -174,39 +207,6 @@ type PgeventsEventNameStat struct {
 	Name   *string
 	Events *int64
 	Exact  *bool
-}
-
-// Live projections: the projections projection/live Runners keep current (name, projector version, consumer group, source). Write through pgevents.register_live_projection / fail_live_projection; read with pgevents.live_projection_status; drop with pgevents.drop_live_projection.
-type PgeventsLiveProjection struct {
-	Name    string
-	Version int32
-	// The consumer group that feeds the projection (its checkpoints are the projection's cursor).
-	GroupName string
-	// The category projected; NULL for the whole log.
-	Category *string
-	// The error that stopped the projection (state failed); NULL while it runs. Cleared when a runner registers it again.
-	Error        *string
-	FailedAt     *time.Time
-	RegisteredAt time.Time
-}
-
-// Row type of pgevents.live_projection_status() (always empty itself).
-type PgeventsLiveProjectionStatus struct {
-	Name            string
-	Version         int32
-	GroupName       string
-	Category        *string
-	State           *string
-	TransactionID   uint64
-	SequenceNumber  int64
-	LagEvents       int64
-	Lag             *time.Duration
-	ParkedEvents    int64
-	OwnedPartitions int32
-	Partitions      int32
-	Error           *string
-	FailedAt        *time.Time
-	RegisteredAt    time.Time
 }
 
 // Installation settings (limits, switches). Owner-only writes: UPDATE pgevents.settings SET value = ... WHERE name = ...; readable by pgevents_reader and pgevents_writer.

@@ -61,6 +61,12 @@ import (
 	"github.com/pgevents/pgevents/projection"
 )
 
+// CodeInvalidArgument is the SQLSTATE of an invalid live projection
+// argument (a projector version below 1) that the SQL registry
+// (pgevents.register_live_projection) reports, in a
+// *pgevents.InvalidInputError.
+const CodeInvalidArgument = "PE141"
+
 // Options configure one live projection. Nil means defaults.
 type Options[S, M any] struct {
 	// BatchSize is the most events per batch (consumer.Config.BatchSize).
@@ -94,6 +100,8 @@ type Projection interface {
 	consumerConfig(stores StoreFunc) consumer.Config
 	// group returns the consumer group's name.
 	group() string
+	// source returns the category or log projected.
+	source() pgevents.Identifier
 }
 
 // StoreFunc returns the projection store a batch's projections are saved
@@ -142,6 +150,8 @@ func NewProjection[S, M any](projector *projection.Projector[S, M], opts *Option
 func (t *typed[S, M]) Name() string  { return t.projector.Name() }
 func (t *typed[S, M]) Version() int  { return t.projector.Version() }
 func (t *typed[S, M]) group() string { return t.opts.Group }
+
+func (t *typed[S, M]) source() pgevents.Identifier { return t.opts.Source }
 
 func (t *typed[S, M]) consumerConfig(stores StoreFunc) consumer.Config {
 	return consumer.Config{BatchSize: t.opts.BatchSize, Group: t.opts.Group, OnError: t.opts.OnError,
@@ -249,9 +259,37 @@ type Config struct {
 	// *pgstore.ProjectionStore: the projections then commit with the
 	// checkpoint.
 	Projections StoreFunc
+	// Registry, when set, records the projections when Run starts them and
+	// the errors that stop them, where operators see them (with
+	// pgstore.LiveProjectionStore: pgevents.live_projection_status in SQL and
+	// "pgevents projections"). Defaults to none.
+	Registry Registry
 	// Waker wakes idle projections when events are appended (for example
 	// a pgstore.Notifier). Defaults to none (polling).
 	Waker consumer.Waker
+}
+
+// Registration is a live projection as a Registry records it.
+type Registration struct {
+	// Group is the consumer group's name.
+	Group string
+	// Name is the projection name.
+	Name string
+	// Source is the category or the log projected.
+	Source pgevents.Identifier
+	// Version is the projector's version.
+	Version int
+}
+
+// Registry records live projections for operators: pgstore's
+// LiveProjectionStore keeps them in pgevents.live_projections.
+type Registry interface {
+	// RegisterLiveProjection records (or updates) a projection and clears
+	// its error.
+	RegisterLiveProjection(ctx context.Context, r *Registration) error
+	// FailLiveProjection records the error that stopped the projection
+	// name.
+	FailLiveProjection(ctx context.Context, name string, err error) error
 }
 
 // State is what a live projection is doing.
@@ -339,8 +377,18 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 // Run runs every projection until ctx ends, and returns nil then. A
 // projection whose consumer fails (a handler error under OnError Stop, a
 // store error it cannot retry) stops with StateFailed while the others go
-// on; Run returns, when ctx ends, the failures joined (errors.Join).
+// on; Run returns, when ctx ends, the failures joined (errors.Join). With
+// a Registry, Run first registers every projection (and returns the first
+// error of that, starting nothing), and records each failure.
 func (r *Runner) Run(ctx context.Context) error {
+	if reg := r.cfg.Registry; reg != nil {
+		for _, p := range r.projections {
+			if err := reg.RegisterLiveProjection(ctx, &Registration{Group: p.group(), Name: p.Name(),
+				Source: p.source(), Version: p.Version()}); err != nil {
+				return fmt.Errorf("pgevents: live projection %q: register: %w", p.Name(), err)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.consumers))
 	for i, c := range r.consumers {
@@ -352,12 +400,24 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			if err != nil {
 				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", r.projections[i].Name(), err)
+				if reg := r.cfg.Registry; reg != nil {
+					if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), r.projections[i].Name(), err); ferr != nil {
+						r.logger().Error("pgevents: live: record a failure", "projection", r.projections[i].Name(), "error", ferr)
+					}
+				}
 			}
 			r.setState(i, runState{err: errs[i]})
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.cfg.Logger != nil {
+		return r.cfg.Logger
+	}
+	return slog.Default()
 }
 
 func (r *Runner) setState(i int, s runState) {

@@ -136,6 +136,7 @@ func TestRunner_CrashNeverSplitsProjectionAndCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	consumers := pgstore.NewConsumerStore(store)
 	projections := pgstore.NewProjectionStore(pool)
+	registry := pgstore.NewLiveProjectionStore(pool)
 
 	var failing atomic.Bool
 	failing.Store(true)
@@ -154,7 +155,7 @@ func TestRunner_CrashNeverSplitsProjectionAndCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	newRunner := func() *live.Runner {
 		r, err := live.NewRunner(&live.Config{Consumers: consumers, Projections: projections.ForBatch,
-			Lease: 500 * time.Millisecond, PollInterval: 5 * time.Millisecond, Member: "m"}, count, byCustomer)
+			Registry: registry, Lease: 500 * time.Millisecond, PollInterval: 5 * time.Millisecond, Member: "m"}, count, byCustomer)
 		require.NoError(t, err)
 		return r
 	}
@@ -224,6 +225,18 @@ func TestRunner_CrashNeverSplitsProjectionAndCheckpoint(t *testing.T) {
 	require.Equal(t, "count", status[0].Name)
 	require.Equal(t, 1, status[0].Version)
 	require.Equal(t, "projection:count", status[0].Group)
+	sqlStatus, err := registry.Status(ctx, "")
+	require.NoError(t, err)
+	require.Len(t, sqlStatus, 2)
+	require.Equal(t, "by-customer", sqlStatus[0].Name, "name order")
+	for i, want := range []live.Status{status[1], status[0]} {
+		got := sqlStatus[i]
+		require.Equal(t, live.StateLive, got.State, "%+v", got)
+		require.Equal(t, want.Cursor, got.Cursor, "SQL and Go agree on the cursor of %s", got.Name)
+		require.Equal(t, want.Group, got.Group)
+		require.Equal(t, 1, got.Version)
+		require.Zero(t, got.LagEvents)
+	}
 
 	// Every stream's projection equals a fresh fold of the stream.
 	client := pgevents.NewClient(store)
@@ -294,6 +307,57 @@ func TestRunner_FailedAndParked(t *testing.T) {
 	require.JSONEq(t, `{"count": 1, "positions": 0}`, string(got.State), "the parked projection went on")
 	kill()
 	require.ErrorContains(t, <-done, "stop")
+}
+
+// TestLiveProjectionStore_FailedAndDrop shows a stopped projection as
+// failed, with its error, in the SQL status, and drops it with its group,
+// rows and snapshots.
+func TestLiveProjectionStore_FailedAndDrop(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := pgtest.NewPool(t)
+	store, err := pgstore.New(pool, nil)
+	require.NoError(t, err)
+	projections := pgstore.NewProjectionStore(pool)
+	registry := pgstore.NewLiveProjectionStore(pool)
+	require.NoError(t, deposit(ctx, store, "a", "c1", 2))
+	_, err = pgevents.NewClient(store).Stream("acct", "a").Append(ctx, []pgevents.NewEvent{{Name: "Unknown", Payload: json.RawMessage(`{}`)}}, nil)
+	require.NoError(t, err)
+	p, err := live.NewProjection(newTally(t, "stop", nil), &live.Options[tally, struct{}]{Source: pgevents.CategoryID("acct")})
+	require.NoError(t, err)
+	runner, err := live.NewRunner(&live.Config{Consumers: pgstore.NewConsumerStore(store), Projections: projections.ForBatch,
+		Registry: registry, PollInterval: 5 * time.Millisecond}, p)
+	require.NoError(t, err)
+	err = runner.Run(ctx) // returns once its only projection failed
+	require.ErrorIs(t, err, projection.ErrUnknownEvent)
+	status, err := registry.Status(ctx, "stop")
+	require.NoError(t, err)
+	require.Len(t, status, 1)
+	require.Equal(t, live.StateFailed, status[0].State)
+	require.Contains(t, status[0].Error, "Unknown")
+	stored, err := projections.LoadProjection(ctx, "stop", "a")
+	require.NoError(t, err)
+	require.JSONEq(t, `{"count": 2, "positions": 1}`, string(stored.State), "the events before the failing one")
+
+	n, err := registry.Drop(ctx, "stop")
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n)
+	_, err = projections.LoadProjection(ctx, "stop", "a")
+	require.ErrorIs(t, err, pgevents.ErrNotFound)
+	_, err = pgstore.NewConsumerStore(store).GroupStatus(ctx, "projection:stop")
+	require.ErrorIs(t, err, consumer.ErrGroupNotFound)
+	_, err = registry.Drop(ctx, "stop")
+	require.ErrorIs(t, err, pgevents.ErrNotFound)
+	status, err = registry.Status(ctx, "")
+	require.NoError(t, err)
+	require.Empty(t, status)
+
+	bad, err := live.NewProjection(newTally(t, "bad", nil), &live.Options[tally, struct{}]{Source: pgevents.CategoryID("acct"),
+		Group: "g\x01"})
+	require.NoError(t, err)
+	_, err = live.NewRunner(&live.Config{Consumers: pgstore.NewConsumerStore(store), Projections: projections.ForBatch,
+		Registry: registry}, bad)
+	require.ErrorIs(t, err, pgevents.ErrInvalidInput, "an invalid group name")
 }
 
 func TestNewProjection_Invalid(t *testing.T) {
