@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgevents/pgevents/pgstore"
+	"github.com/pgevents/pgevents/projection/live"
+)
+
+const projectionsUsage = `Usage:
+  pgevents [--database-url URL] projections [--name N] [--json]
+  pgevents [--database-url URL] projections drop NAME
+
+Lists the live projections (package projection/live, registered by their
+runners in pgevents.live_projections): projector version, consumer group,
+state (live, catching-up, parked, stopped, failed), cursor, lag in events
+and time, parked events, and the error that stopped a failed one. --json
+prints one JSON object per line.
+
+drop removes a live projection with its consumer group, the projections
+stored under its name and their snapshots (pgevents.drop_live_projection),
+and prints how many projections it deleted; it exits 1 when no live
+projection has the name. A runner still running it stops at its next batch.
+`
+
+// livePool opens a pool for the projections commands.
+func (e *env) livePool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
+	source := "--database-url"
+	if databaseURL == "" {
+		databaseURL = e.getenv(EnvDatabaseURL)
+		source = "$" + EnvDatabaseURL
+	}
+	if databaseURL == "" {
+		source = "the PG* variables"
+	}
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("pgevents: invalid database URL (from %s): %w", source, err)
+	}
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgevents: connect to the database (from %s): %w", source, err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgevents: connect to the database (from %s): %w\n"+
+			"hint: set --database-url, $%s or the PG* variables", source, err, EnvDatabaseURL)
+	}
+	return pool, nil
+}
+
+// projections is "pgevents projections".
+func (e *env) projections(ctx context.Context, databaseURL string, args []string) error {
+	if len(args) > 0 && args[0] == "drop" {
+		return e.dropProjection(ctx, databaseURL, args[1:])
+	}
+	fs := newFlagSet("projections")
+	name := fs.String("name", "", "one live projection (default: every one)")
+	asJSON := fs.Bool("json", false, "one JSON object per line")
+	if err := e.parse(fs, projectionsUsage, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return e.usageError(projectionsUsage, "unexpected argument %q", fs.Arg(0))
+	}
+	pool, err := e.livePool(ctx, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	status, err := pgstore.NewLiveProjectionStore(pool).Status(ctx, *name)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeProjectionsJSON(e.stdout, status)
+	}
+	writeProjectionsTable(e.stdout, status)
+	return nil
+}
+
+// dropProjection is "pgevents projections drop NAME".
+func (e *env) dropProjection(ctx context.Context, databaseURL string, args []string) error {
+	fs := newFlagSet("projections drop")
+	if err := e.parse(fs, projectionsUsage, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return e.usageError(projectionsUsage, "projections drop takes one projection name")
+	}
+	pool, err := e.livePool(ctx, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	n, err := pgstore.NewLiveProjectionStore(pool).Drop(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "dropped live projection %s: %d projections deleted\n", fs.Arg(0), n)
+	return nil
+}
+
+func writeProjectionsJSON(w io.Writer, status []live.Status) error {
+	enc := json.NewEncoder(w)
+	for _, s := range status {
+		v := map[string]any{"name": s.Name, "version": s.Version, "group": s.Group, "state": s.State,
+			"cursor": s.Cursor.String(), "lag_events": s.LagEvents, "lag_seconds": s.Lag.Seconds(),
+			"parked_events": s.ParkedEvents, "error": nullable(s.Error)}
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeProjectionsTable(w io.Writer, status []live.Status) {
+	if len(status) == 0 {
+		fmt.Fprintln(w, "no live projections")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tGROUP\tSTATE\tCURSOR\tLAG\tLAG TIME\tPARKED\tERROR")
+	for _, s := range status {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%d\t%s\n", s.Name, s.Version, s.Group, s.State, s.Cursor,
+			s.LagEvents, duration(s.Lag), s.ParkedEvents, dash(oneLine(s.Error, 80)))
+	}
+	_ = tw.Flush()
+}
