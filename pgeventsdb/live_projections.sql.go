@@ -42,7 +42,7 @@ func (q *Queries) FailLiveProjection(ctx context.Context, db DBTX, arg *FailLive
 }
 
 const liveProjectionStatus = `-- name: LiveProjectionStatus :many
-SELECT name, version, group_name, category, state, transaction_id, sequence_number, lag_events, lag, parked_events, owned_partitions, partitions, error, failed_at, registered_at FROM pgevents.live_projection_status(p_name => $1)
+SELECT name, version, group_name, category, state, transaction_id, sequence_number, lag_events, lag, parked_events, owned_partitions, partitions, error, failed_at, registered_at, build, building_version, building_build, building_group, building_lag_events, building_projections, building_started_at, switched_at FROM pgevents.live_projection_status(p_name => $1)
 `
 
 // LiveProjectionStatus calls pgevents.live_projection_status: every live
@@ -72,6 +72,14 @@ func (q *Queries) LiveProjectionStatus(ctx context.Context, db DBTX, name *strin
 			&i.Error,
 			&i.FailedAt,
 			&i.RegisteredAt,
+			&i.Build,
+			&i.BuildingVersion,
+			&i.BuildingBuild,
+			&i.BuildingGroup,
+			&i.BuildingLagEvents,
+			&i.BuildingProjections,
+			&i.BuildingStartedAt,
+			&i.SwitchedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -84,7 +92,7 @@ func (q *Queries) LiveProjectionStatus(ctx context.Context, db DBTX, name *strin
 }
 
 const registerLiveProjection = `-- name: RegisterLiveProjection :one
-SELECT name, version, group_name, category, error, failed_at, registered_at FROM pgevents.register_live_projection(
+SELECT name, version, group_name, category, error, failed_at, registered_at, build, building_version, building_build, building_group, building_started_at, switched_at FROM pgevents.register_live_projection(
   p_name => $1,
   p_version => $2,
   p_group => $3,
@@ -118,6 +126,12 @@ func (q *Queries) RegisterLiveProjection(ctx context.Context, db DBTX, arg *Regi
 		&i.Error,
 		&i.FailedAt,
 		&i.RegisteredAt,
+		&i.Build,
+		&i.BuildingVersion,
+		&i.BuildingBuild,
+		&i.BuildingGroup,
+		&i.BuildingStartedAt,
+		&i.SwitchedAt,
 	)
 	return &i, err
 }

@@ -144,25 +144,41 @@ type LiveProjection struct {
 	Error        *string
 	FailedAt     *time.Time
 	RegisteredAt time.Time
+	// The build serving reads: its rows are stored under the projection name. Each rebuild is a new build (blue/green).
+	Build int32
+	// A newer projector version being rebuilt beside the serving one (NULL: none): its build (building_build) folds from the start through its own group (building_group) into rows named name@build, until pgevents.switch_live_projection swaps them in atomically.
+	BuildingVersion   *int32
+	BuildingBuild     *int32
+	BuildingGroup     *string
+	BuildingStartedAt *time.Time
+	SwitchedAt        *time.Time
 }
 
 // Row type of pgevents.live_projection_status() (always empty itself).
 type LiveProjectionStatus struct {
-	Name            string
-	Version         int32
-	GroupName       string
-	Category        *string
-	State           *string
-	TransactionID   uint64
-	SequenceNumber  int64
-	LagEvents       int64
-	Lag             *time.Duration
-	ParkedEvents    int64
-	OwnedPartitions int32
-	Partitions      int32
-	Error           *string
-	FailedAt        *time.Time
-	RegisteredAt    time.Time
+	Name                string
+	Version             int32
+	GroupName           string
+	Category            *string
+	State               *string
+	TransactionID       uint64
+	SequenceNumber      int64
+	LagEvents           int64
+	Lag                 *time.Duration
+	ParkedEvents        int64
+	OwnedPartitions     int32
+	Partitions          int32
+	Error               *string
+	FailedAt            *time.Time
+	RegisteredAt        time.Time
+	Build               int32
+	BuildingVersion     *int32
+	BuildingBuild       *int32
+	BuildingGroup       *string
+	BuildingLagEvents   int64
+	BuildingProjections int64
+	BuildingStartedAt   *time.Time
+	SwitchedAt          *time.Time
 }
 
 // Parked events of consumer groups, joined with the events. Row type of pgevents.list_parked_events.

@@ -3,7 +3,8 @@
 -- Parameters: p_name, the projection name.
 -- Deletes the registry row, the consumer group (members, partitions,
 -- checkpoints, parked events; pgevents.drop_consumer_group), the
--- projections stored under the name and their snapshots. A runner still
+-- projections stored under the name and their snapshots, and a rebuild in
+-- progress (its group and its rows, named name@build). A runner still
 -- running it fails its next batch (the group is gone) and stops.
 -- Returns the number of projection rows deleted, or NULL when no live
 -- projection has the name (nothing is deleted then).
@@ -30,6 +31,10 @@ BEGIN
   PERFORM pgevents.drop_consumer_group(_l.group_name);
   DELETE FROM pgevents.projections p WHERE p.name = p_name;
   GET DIAGNOSTICS _count = ROW_COUNT;
+  IF _l.building_build IS NOT NULL THEN
+    PERFORM pgevents.drop_consumer_group(_l.building_group);
+    DELETE FROM pgevents.projections p WHERE p.name = p_name || '@' || _l.building_build;
+  END IF;
   DELETE FROM pgevents.snapshots s WHERE s.name = p_name;
   DELETE FROM pgevents.live_projections l WHERE l.name = p_name;
   RETURN _count;

@@ -13,6 +13,13 @@
 --                    group's partitions, as pgevents.consumer_status counts them
 --   owned_partitions, partitions     partitions with a live owner, of all
 --   error, failed_at, registered_at  from the registry
+--   build            the serving build
+--   building_version, building_build, building_group, building_started_at
+--                    a rebuild in progress (blue/green; NULL: none), with
+--   building_lag_events   the events it has left to project (NULL before
+--                    its runner created its group) and
+--   building_projections  the projections it has built so far
+--   switched_at      when the last rebuild was switched in
 -- Raises PE101 (invalid name). Locks: none. VOLATILE: it reads the clock.
 CREATE OR REPLACE FUNCTION pgevents.live_projection_status(p_name text DEFAULT NULL)
   RETURNS SETOF pgevents.live_projection_status
@@ -39,6 +46,21 @@ BEGIN
     _r.error := _l.error;
     _r.failed_at := _l.failed_at;
     _r.registered_at := _l.registered_at;
+    _r.build := _l.build;
+    _r.building_version := _l.building_version;
+    _r.building_build := _l.building_build;
+    _r.building_group := _l.building_group;
+    _r.building_started_at := _l.building_started_at;
+    _r.switched_at := _l.switched_at;
+    IF _l.building_build IS NOT NULL THEN
+      _r.building_projections := (SELECT pg_catalog.count(*) FROM pgevents.projections p
+                                   WHERE p.name = _l.name || '@' || _l.building_build);
+      _r.building_lag_events := NULL;
+      IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.building_group) THEN
+        _r.building_lag_events := (SELECT COALESCE(pg_catalog.sum(s.lag_events), 0)::bigint
+                                     FROM pgevents.consumer_status(_l.building_group) s);
+      END IF;
+    END IF;
     _r.transaction_id := '0'::xid8;
     _r.sequence_number := 0;
     _r.lag_events := 0;

@@ -120,3 +120,8 @@ GRANT EXECUTE ON FUNCTION
   pgevents.fail_live_projection(text, text),
   pgevents.drop_live_projection(text)
 TO pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.check_live_projection_build(text, integer),
+  pgevents.switch_live_projection(text, integer, bigint)
+TO pgevents_writer;

@@ -58,8 +58,16 @@ CREATE TABLE pgevents.live_projections (
   error         text,
   failed_at     timestamptz,
   registered_at timestamptz NOT NULL,
+  build         integer     NOT NULL DEFAULT 1,
+  building_version    integer,
+  building_build      integer,
+  building_group      text,
+  building_started_at timestamptz,
+  switched_at   timestamptz,
   CONSTRAINT live_projections_pkey PRIMARY KEY (name),
-  CONSTRAINT live_projections_version_check CHECK (version >= 1)
+  CONSTRAINT live_projections_version_check CHECK (version >= 1),
+  CONSTRAINT live_projections_building_check CHECK ((building_version IS NULL) = (building_build IS NULL)
+    AND (building_version IS NULL) = (building_group IS NULL) AND (building_version IS NULL OR building_version > version))
 );
 
 COMMENT ON TABLE pgevents.live_projections IS
@@ -70,6 +78,10 @@ COMMENT ON COLUMN pgevents.live_projections.category IS
   'The category projected; NULL for the whole log.';
 COMMENT ON COLUMN pgevents.live_projections.error IS
   'The error that stopped the projection (state failed); NULL while it runs. Cleared when a runner registers it again.';
+COMMENT ON COLUMN pgevents.live_projections.build IS
+  'The build serving reads: its rows are stored under the projection name. Each rebuild is a new build (blue/green).';
+COMMENT ON COLUMN pgevents.live_projections.building_version IS
+  'A newer projector version being rebuilt beside the serving one (NULL: none): its build (building_build) folds from the start through its own group (building_group) into rows named name@build, until pgevents.switch_live_projection swaps them in atomically.';
 
 REVOKE ALL ON pgevents.live_projections FROM PUBLIC;
 GRANT SELECT ON pgevents.live_projections TO pgevents_reader, pgevents_writer;
@@ -86,7 +98,11 @@ CREATE VIEW pgevents.live_projection_status AS
          0::bigint         AS parked_events,
          0::integer        AS owned_partitions,
          0::integer        AS partitions,
-         l.error, l.failed_at, l.registered_at
+         l.error, l.failed_at, l.registered_at,
+         l.build, l.building_version, l.building_build, l.building_group,
+         0::bigint AS building_lag_events,
+         0::bigint AS building_projections,
+         l.building_started_at, l.switched_at
     FROM pgevents.live_projections l
    WHERE false;
 
