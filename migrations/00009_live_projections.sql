@@ -101,8 +101,8 @@ CREATE VIEW pgevents.live_projection_status AS
          0::integer        AS partitions,
          l.error, l.failed_at, l.registered_at,
          l.build, l.building_version, l.building_build, l.building_group,
-         0::bigint AS building_lag_events,
-         0::bigint AS building_projections,
+         NULL::bigint AS building_lag_events,
+         NULL::bigint AS building_projections,
          l.building_started_at, l.switched_at
     FROM pgevents.live_projections l
    WHERE false;
@@ -116,7 +116,7 @@ DROP FUNCTION IF EXISTS pgevents.save_snapshot(text, integer, text, text, bigint
   pgevents.load_snapshot(text, integer, text, text),
   pgevents.drop_snapshots(text, integer),
   pgevents.register_live_projection(text, integer, text, text),
-  pgevents.fail_live_projection(text, text),
+  pgevents.fail_live_projection(text, text, integer),
   pgevents.live_projection_status(text),
   pgevents.drop_live_projection(text),
   pgevents.check_live_projection_build(text, integer),

@@ -9,6 +9,25 @@ import (
 	"context"
 )
 
+const checkLiveProjectionBuild = `-- name: CheckLiveProjectionBuild :one
+SELECT pgevents.check_live_projection_build(p_name => $1, p_build => $2)::text AS target
+`
+
+type CheckLiveProjectionBuildParams struct {
+	Name  string
+	Build int32
+}
+
+// CheckLiveProjectionBuild calls pgevents.check_live_projection_build (in a
+// batch's transaction): the projection name Build saves under; SQLSTATE
+// PE141 when the build was switched out, abandoned or dropped.
+func (q *Queries) CheckLiveProjectionBuild(ctx context.Context, db DBTX, arg *CheckLiveProjectionBuildParams) (string, error) {
+	row := db.QueryRow(ctx, checkLiveProjectionBuild, arg.Name, arg.Build)
+	var target string
+	err := row.Scan(&target)
+	return target, err
+}
+
 const dropLiveProjection = `-- name: DropLiveProjection :one
 SELECT COALESCE(pgevents.drop_live_projection(p_name => $1), -1)::bigint AS count
 `
@@ -24,18 +43,19 @@ func (q *Queries) DropLiveProjection(ctx context.Context, db DBTX, name string) 
 }
 
 const failLiveProjection = `-- name: FailLiveProjection :one
-SELECT pgevents.fail_live_projection(p_name => $1, p_error => $2) AS found
+SELECT pgevents.fail_live_projection(p_name => $1, p_error => $2, p_build => $3) AS found
 `
 
 type FailLiveProjectionParams struct {
 	Name  string
 	Error string
+	Build *int32
 }
 
 // FailLiveProjection calls pgevents.fail_live_projection: records the
 // error that stopped live projection Name; false when it is not registered.
 func (q *Queries) FailLiveProjection(ctx context.Context, db DBTX, arg *FailLiveProjectionParams) (bool, error) {
-	row := db.QueryRow(ctx, failLiveProjection, arg.Name, arg.Error)
+	row := db.QueryRow(ctx, failLiveProjection, arg.Name, arg.Error, arg.Build)
 	var found bool
 	err := row.Scan(&found)
 	return found, err
@@ -134,4 +154,23 @@ func (q *Queries) RegisterLiveProjection(ctx context.Context, db DBTX, arg *Regi
 		&i.SwitchedAt,
 	)
 	return &i, err
+}
+
+const switchLiveProjection = `-- name: SwitchLiveProjection :one
+SELECT pgevents.switch_live_projection(p_name => $1, p_build => $2, p_max_lag => $3) AS switched
+`
+
+type SwitchLiveProjectionParams struct {
+	Name   string
+	Build  int32
+	MaxLag int64
+}
+
+// SwitchLiveProjection calls pgevents.switch_live_projection: swaps build
+// Build in when it has at most MaxLag events left; reports whether it did.
+func (q *Queries) SwitchLiveProjection(ctx context.Context, db DBTX, arg *SwitchLiveProjectionParams) (bool, error) {
+	row := db.QueryRow(ctx, switchLiveProjection, arg.Name, arg.Build, arg.MaxLag)
+	var switched bool
+	err := row.Scan(&switched)
+	return switched, err
 }

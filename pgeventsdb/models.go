@@ -175,8 +175,8 @@ type LiveProjectionStatus struct {
 	BuildingVersion     *int32
 	BuildingBuild       *int32
 	BuildingGroup       *string
-	BuildingLagEvents   int64
-	BuildingProjections int64
+	BuildingLagEvents   *int64
+	BuildingProjections *int64
 	BuildingStartedAt   *time.Time
 	SwitchedAt          *time.Time
 }

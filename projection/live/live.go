@@ -95,9 +95,12 @@ type Projection interface {
 	Name() string
 	// Version returns the projector's version.
 	Version() int
-	// consumerConfig returns the consumer configuration of the projection,
-	// with its handler saving through stores.
-	consumerConfig(stores StoreFunc) consumer.Config
+	// consumerConfig returns the consumer configuration of the projection
+	// in group, with its handler saving through stores under the name
+	// target returns for each batch.
+	consumerConfig(group string, stores StoreFunc, target func(ctx context.Context, b *consumer.Batch) (string, error)) consumer.Config
+	// batchSize returns Options.BatchSize.
+	batchSize() int
 	// group returns the consumer group's name.
 	group() string
 	// source returns the category or log projected.
@@ -153,10 +156,20 @@ func (t *typed[S, M]) group() string { return t.opts.Group }
 
 func (t *typed[S, M]) source() pgevents.Identifier { return t.opts.Source }
 
-func (t *typed[S, M]) consumerConfig(stores StoreFunc) consumer.Config {
-	return consumer.Config{BatchSize: t.opts.BatchSize, Group: t.opts.Group, OnError: t.opts.OnError,
+func (t *typed[S, M]) consumerConfig(group string, stores StoreFunc,
+	target func(ctx context.Context, b *consumer.Batch) (string, error)) consumer.Config {
+	return consumer.Config{BatchSize: t.opts.BatchSize, Group: group, OnError: t.opts.OnError,
 		Partitions: t.opts.Partitions, Source: t.opts.Source,
-		Handler: func(ctx context.Context, b *consumer.Batch) error { return t.handle(ctx, stores(b), b.Events) }}
+		Handler: func(ctx context.Context, b *consumer.Batch) error {
+			name := t.projector.Name()
+			if target != nil {
+				var err error
+				if name, err = target(ctx, b); err != nil {
+					return err
+				}
+			}
+			return t.handle(ctx, stores(b), name, b.Events)
+		}}
 }
 
 // key returns the id and source of the projection event belongs to.
@@ -174,8 +187,7 @@ func (t *typed[S, M]) key(e pgevents.Event) (string, pgevents.Identifier, bool) 
 // handle folds a batch into its projections: each projection touched is
 // loaded once, updated with its events in batch order, and saved. Every
 // fold runs before the first save, so a projector error saves nothing.
-func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, events []pgevents.Event) error {
-	name := t.projector.Name()
+func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name string, events []pgevents.Event) error {
 	type group struct {
 		events []pgevents.Event
 		id     string
@@ -211,6 +223,7 @@ func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, events
 		if err != nil {
 			return err
 		}
+		stored.Name = name // name@build while rebuilding
 		saves = append(saves, stored)
 	}
 	for _, s := range saves {
@@ -235,7 +248,12 @@ func (t *typed[S, M]) load(ctx context.Context, store projection.Store, name, id
 	case err != nil:
 		return nil, fmt.Errorf("pgevents: live projection %q: load %q: %w", name, id, err)
 	}
-	return projection.FromStored[S, M](stored)
+	p, err := projection.FromStored[S, M](stored)
+	if err != nil {
+		return nil, err
+	}
+	p.Name = t.projector.Name() // stored as name@build while rebuilding
+	return p, nil
 }
 
 // Config configures a Runner. Consumers and Projections are required.
@@ -262,8 +280,13 @@ type Config struct {
 	// Registry, when set, records the projections when Run starts them and
 	// the errors that stop them, where operators see them (with
 	// pgstore.LiveProjectionStore: pgevents.live_projection_status in SQL and
-	// "pgevents projections"). Defaults to none.
+	// "pgevents projections"), and runs blue/green rebuilds when a
+	// projector's version changes. Defaults to none: no versions, no
+	// rebuilds (raising a version then changes nothing).
 	Registry Registry
+	// SwitchInterval is how often a rebuild is checked for having caught
+	// up. Defaults to DefaultSwitchInterval.
+	SwitchInterval time.Duration
 	// Waker wakes idle projections when events are appended (for example
 	// a pgstore.Notifier). Defaults to none (polling).
 	Waker consumer.Waker
@@ -281,15 +304,41 @@ type Registration struct {
 	Version int
 }
 
-// Registry records live projections for operators: pgstore's
-// LiveProjectionStore keeps them in pgevents.live_projections.
+// Assignment is what a Registry assigns a runner's projection: the build
+// to run, its consumer group, and whether it is a rebuild beside the
+// serving build (blue/green).
+type Assignment struct {
+	// Build is the build number.
+	Build int
+	// Group is the build's consumer group.
+	Group string
+	// Rebuilding reports that the build is being rebuilt beside the
+	// serving one; the runner switches it in once it has caught up.
+	Rebuilding bool
+}
+
+// Registry records live projections and runs their blue/green rebuilds:
+// pgstore's LiveProjectionStore keeps them in pgevents.live_projections.
+// A projector whose version is newer than the serving one is rebuilt from
+// the first event, into rows of its own, while the serving version keeps
+// serving reads; once caught up it is switched in atomically.
 type Registry interface {
-	// RegisterLiveProjection records (or updates) a projection and clears
-	// its error.
-	RegisterLiveProjection(ctx context.Context, r *Registration) error
-	// FailLiveProjection records the error that stopped the projection
-	// name.
-	FailLiveProjection(ctx context.Context, name string, err error) error
+	// RegisterLiveProjection records (or updates) a projection, clears its
+	// error and returns the build its runner runs: the serving build for
+	// the serving version, a rebuild for a newer version; a superseded
+	// (older) version is an error.
+	RegisterLiveProjection(ctx context.Context, r *Registration) (*Assignment, error)
+	// FailLiveProjection records the error that stopped build of the
+	// projection name (ignored when that build no longer serves nor
+	// rebuilds).
+	FailLiveProjection(ctx context.Context, name string, build int, err error) error
+	// CheckBuild runs in a batch's transaction before its saves: it fences
+	// the batch (a build switched out, abandoned or dropped fails) and
+	// returns the projection name its projections are saved under.
+	CheckBuild(ctx context.Context, batch *consumer.Batch, name string, build int) (string, error)
+	// SwitchLiveProjection switches build in when it has at most maxLag
+	// events left, and reports whether it did.
+	SwitchLiveProjection(ctx context.Context, name string, build int, maxLag int64) (bool, error)
 }
 
 // State is what a live projection is doing.
@@ -310,6 +359,8 @@ const (
 
 // Status is the state of one live projection.
 type Status struct {
+	// Build is the build the runner runs (1 without a Registry).
+	Build int
 	// Cursor is the most advanced checkpoint of the group's partitions.
 	Cursor pgevents.Cursor
 	// Error is the error that stopped the projection (StateFailed).
@@ -324,9 +375,33 @@ type Status struct {
 	Name string
 	// ParkedEvents is how many events are parked.
 	ParkedEvents int64
+	// Rebuild is the blue/green rebuild in progress beside the serving
+	// build, as the registry reports it (pgstore.LiveProjectionStore.Status);
+	// nil when none (and always nil in Runner.Status).
+	Rebuild *RebuildStatus
+	// Rebuilding reports that the build is a blue/green rebuild not
+	// switched in yet (its rows are not the ones readers see).
+	Rebuilding bool
 	// State is what the projection is doing.
 	State State
 	// Version is the projector's version.
+	Version int
+}
+
+// RebuildStatus is the progress of a blue/green rebuild.
+type RebuildStatus struct {
+	// Build is the build being rebuilt.
+	Build int
+	// Group is its consumer group.
+	Group string
+	// LagEvents is how many events it has left to project; -1 before its
+	// runner created its group.
+	LagEvents int64
+	// Projections is how many projections it has built so far.
+	Projections int64
+	// StartedAt is when the rebuild started.
+	StartedAt time.Time
+	// Version is the projector version being rebuilt.
 	Version int
 }
 
@@ -334,7 +409,6 @@ type Status struct {
 // safe for concurrent use; Run may be called once at a time.
 type Runner struct {
 	cfg         Config
-	consumers   []*consumer.Consumer
 	mu          sync.Mutex
 	projections []Projection
 	states      []runState
@@ -342,8 +416,26 @@ type Runner struct {
 
 // runState is the runner's view of one projection.
 type runState struct {
-	err     error
-	running bool
+	assignment Assignment
+	err        error
+	running    bool
+}
+
+// newConsumer returns the consumer of projection p running assignment a.
+func (r *Runner) newConsumer(p Projection, a Assignment) (*consumer.Consumer, error) {
+	var target func(ctx context.Context, b *consumer.Batch) (string, error)
+	if reg := r.cfg.Registry; reg != nil {
+		target = func(ctx context.Context, b *consumer.Batch) (string, error) {
+			return reg.CheckBuild(ctx, b, p.Name(), a.Build)
+		}
+	}
+	ccfg := p.consumerConfig(a.Group, r.cfg.Projections, target)
+	ccfg.Lease, ccfg.Logger, ccfg.Member, ccfg.PollInterval, ccfg.Waker = r.cfg.Lease, r.cfg.Logger, r.cfg.Member, r.cfg.PollInterval, r.cfg.Waker
+	c, err := consumer.New(r.cfg.Consumers, &ccfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
+	}
+	return c, nil
 }
 
 // NewRunner returns a Runner of projections. It fails when cfg lacks
@@ -353,9 +445,15 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 	if cfg == nil || cfg.Consumers == nil || cfg.Projections == nil {
 		return nil, errors.New("pgevents: live: Config.Consumers and Config.Projections are required")
 	}
+	if cfg.SwitchInterval < 0 {
+		return nil, errors.New("pgevents: live: Config.SwitchInterval must not be negative")
+	}
 	r := &Runner{cfg: *cfg, projections: projections, states: make([]runState, len(projections))}
+	if r.cfg.SwitchInterval == 0 {
+		r.cfg.SwitchInterval = DefaultSwitchInterval
+	}
 	groups := map[string]bool{}
-	for _, p := range projections {
+	for i, p := range projections {
 		if p == nil {
 			return nil, errors.New("pgevents: live: a nil Projection")
 		}
@@ -363,54 +461,109 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 			return nil, fmt.Errorf("pgevents: live: two projections share the consumer group %q", p.group())
 		}
 		groups[p.group()] = true
-		ccfg := p.consumerConfig(cfg.Projections)
-		ccfg.Lease, ccfg.Logger, ccfg.Member, ccfg.PollInterval, ccfg.Waker = cfg.Lease, cfg.Logger, cfg.Member, cfg.PollInterval, cfg.Waker
-		c, err := consumer.New(cfg.Consumers, &ccfg)
-		if err != nil {
-			return nil, fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
+		r.states[i].assignment = Assignment{Build: 1, Group: p.group()}
+		if _, err := r.newConsumer(p, r.states[i].assignment); err != nil {
+			return nil, err
 		}
-		r.consumers = append(r.consumers, c)
 	}
 	return r, nil
 }
 
+// DefaultSwitchInterval is how often a runner checks whether a rebuild has
+// caught up (Config.SwitchInterval).
+const DefaultSwitchInterval = time.Second
+
 // Run runs every projection until ctx ends, and returns nil then. A
 // projection whose consumer fails (a handler error under OnError Stop, a
-// store error it cannot retry) stops with StateFailed while the others go
-// on; Run returns, when ctx ends, the failures joined (errors.Join). With
-// a Registry, Run first registers every projection (and returns the first
-// error of that, starting nothing), and records each failure.
+// store error it cannot retry, a build switched out by a newer version)
+// stops with StateFailed while the others go on; Run returns, when ctx
+// ends, the failures joined (errors.Join).
+//
+// With a Registry, Run first registers every projection (and returns the
+// first error of that, starting nothing): a projector version newer than
+// the serving one starts (or, after a restart, resumes) a blue/green
+// rebuild, which Run switches in once it has at most one batch of events
+// left (checked every Config.SwitchInterval); it records each failure.
 func (r *Runner) Run(ctx context.Context) error {
-	if reg := r.cfg.Registry; reg != nil {
-		for _, p := range r.projections {
-			if err := reg.RegisterLiveProjection(ctx, &Registration{Group: p.group(), Name: p.Name(),
-				Source: p.source(), Version: p.Version()}); err != nil {
+	consumers := make([]*consumer.Consumer, len(r.projections))
+	for i, p := range r.projections {
+		a := Assignment{Build: 1, Group: p.group()}
+		if reg := r.cfg.Registry; reg != nil {
+			got, err := reg.RegisterLiveProjection(ctx, &Registration{Group: p.group(), Name: p.Name(),
+				Source: p.source(), Version: p.Version()})
+			if err != nil {
 				return fmt.Errorf("pgevents: live projection %q: register: %w", p.Name(), err)
 			}
+			a = *got
 		}
+		c, err := r.newConsumer(p, a)
+		if err != nil {
+			return err
+		}
+		consumers[i] = c
+		r.setState(i, runState{assignment: a, running: true})
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(r.consumers))
-	for i, c := range r.consumers {
-		r.setState(i, runState{running: true})
+	errs := make([]error, len(consumers))
+	for i, c := range consumers {
+		p := r.projections[i]
+		runCtx, stop := context.WithCancel(ctx)
+		if a := r.state(i).assignment; a.Rebuilding {
+			wg.Go(func() { r.switchWhenCaughtUp(runCtx, p, a) })
+		}
 		wg.Go(func() {
+			defer stop()
 			err := c.Run(ctx)
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				err = nil
 			}
+			st := r.state(i)
 			if err != nil {
-				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", r.projections[i].Name(), err)
+				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
 				if reg := r.cfg.Registry; reg != nil {
-					if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), r.projections[i].Name(), err); ferr != nil {
-						r.logger().Error("pgevents: live: record a failure", "projection", r.projections[i].Name(), "error", ferr)
+					if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), p.Name(), st.assignment.Build, err); ferr != nil {
+						r.logger().Error("pgevents: live: record a failure", "projection", p.Name(), "error", ferr)
 					}
 				}
 			}
-			r.setState(i, runState{err: errs[i]})
+			r.setState(i, runState{assignment: st.assignment, err: errs[i]})
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// switchWhenCaughtUp switches a rebuild in once it has caught up, checking
+// every SwitchInterval until it did or ctx ends.
+func (r *Runner) switchWhenCaughtUp(ctx context.Context, p Projection, a Assignment) {
+	maxLag := int64(p.batchSize())
+	if maxLag <= 0 {
+		maxLag = consumer.DefaultBatchSize
+	}
+	t := time.NewTicker(r.cfg.SwitchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switched, err := r.cfg.Registry.SwitchLiveProjection(ctx, p.Name(), a.Build, maxLag)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.logger().Error("pgevents: live: switch a rebuild", "projection", p.Name(), "build", a.Build, "error", err)
+		case switched:
+			r.logger().Info("pgevents: live: rebuild switched in", "projection", p.Name(), "build", a.Build, "version", p.Version())
+			r.mu.Lock()
+			for i := range r.projections {
+				if r.projections[i] == p {
+					r.states[i].assignment.Rebuilding = false
+				}
+			}
+			r.mu.Unlock()
+			return
+		}
+	}
 }
 
 func (r *Runner) logger() *slog.Logger {
@@ -420,6 +573,12 @@ func (r *Runner) logger() *slog.Logger {
 	return slog.Default()
 }
 
+func (r *Runner) state(i int) runState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.states[i]
+}
+
 func (r *Runner) setState(i int, s runState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -427,24 +586,23 @@ func (r *Runner) setState(i int, s runState) {
 }
 
 // Status returns the status of every projection of the runner, in the
-// order given to NewRunner: version, cursor, lag and state (from the
-// group's status in the consumer store and the runner's own view). It
-// returns the consumer store's errors; a group not created yet reads as
-// StateStopped with no cursor.
+// order given to NewRunner: version, the build's group, cursor, lag and
+// state (from the group's status in the consumer store and the runner's
+// own view). It returns the consumer store's errors; a group not created
+// yet reads as StateStopped with no cursor.
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	out := make([]Status, len(r.projections))
 	for i, p := range r.projections {
-		r.mu.Lock()
-		st := r.states[i]
-		r.mu.Unlock()
-		s := Status{Group: p.group(), Name: p.Name(), Version: p.Version(), State: StateStopped}
-		parts, err := r.cfg.Consumers.GroupStatus(ctx, p.group())
+		st := r.state(i)
+		s := Status{Build: st.assignment.Build, Group: st.assignment.Group, Name: p.Name(), Rebuilding: st.assignment.Rebuilding,
+			State: StateStopped, Version: p.Version()}
+		parts, err := r.cfg.Consumers.GroupStatus(ctx, s.Group)
 		if err != nil && !errors.Is(err, consumer.ErrGroupNotFound) {
 			return nil, fmt.Errorf("pgevents: live projection %q: status: %w", p.Name(), err)
 		}
 		batch := int64(consumer.DefaultBatchSize)
-		if tp, ok := p.(interface{ batchSize() int }); ok && tp.batchSize() > 0 {
-			batch = int64(tp.batchSize())
+		if p.batchSize() > 0 {
+			batch = int64(p.batchSize())
 		}
 		for _, part := range parts {
 			if s.Cursor.Less(part.Checkpoint) {

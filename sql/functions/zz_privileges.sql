@@ -117,7 +117,7 @@ TO pgevents_reader, pgevents_writer;
 
 GRANT EXECUTE ON FUNCTION
   pgevents.register_live_projection(text, integer, text, text),
-  pgevents.fail_live_projection(text, text),
+  pgevents.fail_live_projection(text, text, integer),
   pgevents.drop_live_projection(text)
 TO pgevents_writer;
 

@@ -100,8 +100,8 @@ CREATE VIEW pgevents.live_projection_status AS
          0::integer        AS partitions,
          l.error, l.failed_at, l.registered_at,
          l.build, l.building_version, l.building_build, l.building_group,
-         0::bigint AS building_lag_events,
-         0::bigint AS building_projections,
+         NULL::bigint AS building_lag_events,
+         NULL::bigint AS building_projections,
          l.building_started_at, l.switched_at
     FROM pgevents.live_projections l
    WHERE false;

@@ -21,8 +21,11 @@ const projectionsUsage = `Usage:
 Lists the live projections (package projection/live, registered by their
 runners in pgevents.live_projections): projector version, consumer group,
 state (live, catching-up, parked, stopped, failed), cursor, lag in events
-and time, parked events, and the error that stopped a failed one. --json
-prints one JSON object per line.
+and time, parked events, and the error that stopped a failed one; then the
+blue/green rebuilds in progress (a runner with a newer projector version
+rebuilds beside the serving version and switches in once caught up):
+version, build, projections built, events left. --json prints one JSON
+object per line.
 
 drop removes a live projection with its consumer group, the projections
 stored under its name and their snapshots (pgevents.drop_live_projection),
@@ -116,7 +119,15 @@ func writeProjectionsJSON(w io.Writer, status []live.Status) error {
 	for _, s := range status {
 		v := map[string]any{"name": s.Name, "version": s.Version, "group": s.Group, "state": s.State,
 			"cursor": s.Cursor.String(), "lag_events": s.LagEvents, "lag_seconds": s.Lag.Seconds(),
-			"parked_events": s.ParkedEvents, "error": nullable(s.Error)}
+			"parked_events": s.ParkedEvents, "error": nullable(s.Error), "build": s.Build}
+		if rb := s.Rebuild; rb != nil {
+			v["rebuild_version"], v["rebuild_build"], v["rebuild_group"] = rb.Version, rb.Build, rb.Group
+			v["rebuild_projections"], v["rebuild_started_at"] = rb.Projections, rb.StartedAt
+			v["rebuild_lag_events"] = nil
+			if rb.LagEvents >= 0 {
+				v["rebuild_lag_events"] = rb.LagEvents
+			}
+		}
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
@@ -136,4 +147,14 @@ func writeProjectionsTable(w io.Writer, status []live.Status) {
 			s.LagEvents, duration(s.Lag), s.ParkedEvents, dash(oneLine(s.Error, 80)))
 	}
 	_ = tw.Flush()
+	for _, s := range status {
+		if rb := s.Rebuild; rb != nil {
+			left := "events left unknown"
+			if rb.LagEvents >= 0 {
+				left = fmt.Sprintf("%d events left", rb.LagEvents)
+			}
+			fmt.Fprintf(w, "%s  rebuilding version %d (build %d, group %s): %d projections built, %s, started %s ago\n",
+				s.Name, rb.Version, rb.Build, rb.Group, rb.Projections, left, time.Since(rb.StartedAt).Round(time.Second))
+		}
+	}
 }

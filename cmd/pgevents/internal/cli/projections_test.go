@@ -30,11 +30,17 @@ func TestProjections(t *testing.T) {
 	require.Equal(t, "no live projections\n", r.stdout)
 
 	registry := pgstore.NewLiveProjectionStore(pool)
-	require.NoError(t, registry.RegisterLiveProjection(ctx, &live.Registration{Group: "projection:count", Name: "count",
-		Source: pgevents.CategoryID("order"), Version: 3}))
-	require.NoError(t, registry.RegisterLiveProjection(ctx, &live.Registration{Group: "projection:audit", Name: "audit",
-		Source: pgevents.LogID(), Version: 1}))
-	require.NoError(t, registry.FailLiveProjection(ctx, "audit", projection.ErrUnknownEvent))
+	_, err = registry.RegisterLiveProjection(ctx, &live.Registration{Group: "projection:count", Name: "count",
+		Source: pgevents.CategoryID("order"), Version: 3})
+	require.NoError(t, err)
+	_, err = registry.RegisterLiveProjection(ctx, &live.Registration{Group: "projection:audit", Name: "audit",
+		Source: pgevents.LogID(), Version: 1})
+	require.NoError(t, err)
+	require.NoError(t, registry.FailLiveProjection(ctx, "audit", 1, projection.ErrUnknownEvent))
+	a, err := registry.RegisterLiveProjection(ctx, &live.Registration{Group: "projection:count", Name: "count",
+		Source: pgevents.CategoryID("order"), Version: 4})
+	require.NoError(t, err)
+	require.Equal(t, live.Assignment{Build: 2, Group: "projection:count@2", Rebuilding: true}, *a)
 	_, err = pgstore.NewProjectionStore(pool).SaveProjection(ctx, &projection.Stored{Name: "count", ID: "o-1",
 		Source: pgevents.StreamID("order", "o-1"), State: json.RawMessage(`{"n": 1}`)})
 	require.NoError(t, err)
@@ -44,6 +50,7 @@ func TestProjections(t *testing.T) {
 	require.Contains(t, r.stdout, "NAME")
 	require.Regexp(t, `audit\s+1\s+projection:audit\s+failed`, r.stdout)
 	require.Regexp(t, `count\s+3\s+projection:count\s+stopped`, r.stdout)
+	require.Regexp(t, `count\s+rebuilding version 4 \(build 2, group projection:count@2\): 0 projections built, events left unknown`, r.stdout)
 	require.Contains(t, r.stdout, "unknown event")
 
 	r = run(t, env, "projections", "--name", "count", "--json")
@@ -54,6 +61,7 @@ func TestProjections(t *testing.T) {
 	require.Equal(t, float64(3), lines[0]["version"])
 	require.Equal(t, "stopped", lines[0]["state"])
 	require.Nil(t, lines[0]["error"])
+	require.Equal(t, float64(4), lines[0]["rebuild_version"])
 
 	r = run(t, env, "projections", "drop", "count")
 	require.Equal(t, cli.ExitOK, r.code, r.stderr)
