@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 
 const projectionsUsage = `Usage:
   pgevents [--database-url URL] projections [--name N] [--json]
+  pgevents [--database-url URL] projections rebuild NAME [--interval D] [--json]
   pgevents [--database-url URL] projections drop NAME
 
 Lists the live projections (package projection/live, registered by their
@@ -26,6 +29,14 @@ blue/green rebuilds in progress (a runner with a newer projector version
 rebuilds beside the serving version and switches in once caught up):
 version, build, projections built, events left. --json prints one JSON
 object per line.
+
+rebuild shows the progress of NAME's blue/green rebuild: a runner started
+with a newer projector version rebuilds it from the first event beside the
+serving version (which keeps serving reads), and switches it in atomically
+once caught up. It samples the rebuild twice, --interval apart (default
+1s), and prints the version and build rebuilt, projections built, events
+left, the net rate (events left that went, per second) and the ETA at that
+rate; without a rebuild in progress it says so (exit 0).
 
 drop removes a live projection with its consumer group, the projections
 stored under its name and their snapshots (pgevents.drop_live_projection),
@@ -66,6 +77,9 @@ func (e *env) livePool(ctx context.Context, databaseURL string) (*pgxpool.Pool, 
 func (e *env) projections(ctx context.Context, databaseURL string, args []string) error {
 	if len(args) > 0 && args[0] == "drop" {
 		return e.dropProjection(ctx, databaseURL, args[1:])
+	}
+	if len(args) > 0 && args[0] == "rebuild" {
+		return e.rebuildProgress(ctx, databaseURL, args[1:])
 	}
 	fs := newFlagSet("projections")
 	name := fs.String("name", "", "one live projection (default: every one)")
@@ -111,6 +125,98 @@ func (e *env) dropProjection(ctx context.Context, databaseURL string, args []str
 		return err
 	}
 	fmt.Fprintf(e.stdout, "dropped live projection %s: %d projections deleted\n", fs.Arg(0), n)
+	return nil
+}
+
+// rebuildProgress is "pgevents projections rebuild NAME".
+func (e *env) rebuildProgress(ctx context.Context, databaseURL string, args []string) error {
+	fs := newFlagSet("projections rebuild")
+	interval := fs.Duration("interval", time.Second, "time between the two samples of the progress")
+	asJSON := fs.Bool("json", false, "one JSON object")
+	if len(args) > 1 && !strings.HasPrefix(args[0], "-") {
+		args = append(slices.Clone(args[1:]), args[0]) // NAME first, then flags
+	}
+	if err := e.parse(fs, projectionsUsage, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return e.usageError(projectionsUsage, "projections rebuild takes one projection name")
+	}
+	if *interval <= 0 || *interval > time.Hour {
+		return e.usageError(projectionsUsage, "--interval must be above 0 and at most 1h")
+	}
+	name := fs.Arg(0)
+	pool, err := e.livePool(ctx, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := pgstore.NewLiveProjectionStore(pool)
+	sample := func() (*live.Status, error) {
+		status, err := store.Status(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(status) == 0 {
+			return nil, fmt.Errorf("pgevents: no live projection named %q", name)
+		}
+		return &status[0], nil
+	}
+	first, err := sample()
+	if err != nil {
+		return err
+	}
+	last := first
+	if first.Rebuild != nil {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(*interval):
+		}
+		if last, err = sample(); err != nil {
+			return err
+		}
+	}
+	rb := last.Rebuild
+	if rb == nil || first.Rebuild == nil || rb.Build != first.Rebuild.Build {
+		if *asJSON {
+			return json.NewEncoder(e.stdout).Encode(map[string]any{"name": name, "rebuilding": false,
+				"version": last.Version, "build": last.Build})
+		}
+		fmt.Fprintf(e.stdout, "%s: no rebuild in progress (serving version %d, build %d)\n", name, last.Version, last.Build)
+		return nil
+	}
+	var rate, eta float64 = 0, -1
+	if first.Rebuild.LagEvents >= 0 && rb.LagEvents >= 0 {
+		rate = float64(first.Rebuild.LagEvents-rb.LagEvents) / interval.Seconds()
+		if rate > 0 {
+			eta = float64(rb.LagEvents) / rate
+		}
+	}
+	if *asJSON {
+		v := map[string]any{"name": name, "rebuilding": true, "version": last.Version, "build": last.Build,
+			"rebuild_version": rb.Version, "rebuild_build": rb.Build, "rebuild_group": rb.Group,
+			"projections": rb.Projections, "lag_events": nil, "rate_events_per_second": rate, "eta_seconds": nil,
+			"started_at": rb.StartedAt}
+		if rb.LagEvents >= 0 {
+			v["lag_events"] = rb.LagEvents
+		}
+		if eta >= 0 {
+			v["eta_seconds"] = eta
+		}
+		return json.NewEncoder(e.stdout).Encode(v)
+	}
+	left, etaText := "unknown (its runner has not started yet)", "unknown"
+	if rb.LagEvents >= 0 {
+		left = fmt.Sprintf("%d", rb.LagEvents)
+	}
+	if eta >= 0 {
+		etaText = (time.Duration(eta * float64(time.Second))).Round(time.Second).String()
+	}
+	fmt.Fprintf(e.stdout, "%s: rebuilding version %d (build %d, group %s) beside version %d (build %d)\n"+
+		"  projections built: %d\n  events left:       %s\n  net rate:          %.0f events/s\n  ETA:               %s\n"+
+		"  started:           %s ago\n", name, rb.Version, rb.Build, rb.Group, last.Version, last.Build, rb.Projections,
+		left, rate, etaText, time.Since(rb.StartedAt).Round(time.Second))
 	return nil
 }
 

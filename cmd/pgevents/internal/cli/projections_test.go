@@ -63,6 +63,18 @@ func TestProjections(t *testing.T) {
 	require.Nil(t, lines[0]["error"])
 	require.Equal(t, float64(4), lines[0]["rebuild_version"])
 
+	r = run(t, env, "projections", "rebuild", "count", "--interval", "10ms")
+	require.Equal(t, cli.ExitOK, r.code, r.stderr)
+	require.Contains(t, r.stdout, "count: rebuilding version 4 (build 2, group projection:count@2) beside version 3 (build 1)")
+	require.Contains(t, r.stdout, "events left:       unknown")
+	r = run(t, env, "projections", "rebuild", "audit", "--json")
+	require.Equal(t, cli.ExitOK, r.code, r.stderr)
+	require.JSONEq(t, `{"name": "audit", "rebuilding": false, "version": 1, "build": 1}`, r.stdout)
+	r = run(t, env, "projections", "rebuild", "nobody")
+	require.Equal(t, cli.ExitFailure, r.code)
+	r = run(t, env, "projections", "rebuild", "count", "--interval", "0s")
+	require.Equal(t, cli.ExitUsage, r.code)
+
 	r = run(t, env, "projections", "drop", "count")
 	require.Equal(t, cli.ExitOK, r.code, r.stderr)
 	require.Equal(t, "dropped live projection count: 1 projections deleted\n", r.stdout)
