@@ -2,8 +2,8 @@
 --
 -- Parameters:
 --   p_name      the projection name (the projector's name; a valid name of
---               at most 240 characters: a rebuild's rows are named
---               name@build)
+--               at most 240 characters without "@": a rebuild's rows are
+--               named name@build)
 --   p_version   the runner's projector version (>= 1)
 --   p_group     the consumer group of the projection's first build (a valid
 --               name of at most 240 characters; a rebuild's group is
@@ -23,7 +23,7 @@
 -- The caller compares building_version with p_version to know which build
 -- it runs.
 -- Raises PE101 (invalid name, group or category), PE141 (version below 1,
--- name or group over 240 characters, or a version older than the serving
+-- name or group over 240 characters, a name with "@", or a version older than the serving
 -- one or than the one being rebuilt: the runner is superseded, DETAIL
 -- field "version").
 -- Locks: the registry row (FOR UPDATE / INSERT ... ON CONFLICT), and those
@@ -49,6 +49,9 @@ BEGIN
   END IF;
   IF p_version IS NULL OR p_version < 1 THEN
     PERFORM pgevents.raise_invalid('PE141', 'version', 'must be at least 1');
+  END IF;
+  IF pg_catalog.strpos(p_name, '@') > 0 THEN
+    PERFORM pgevents.raise_invalid('PE141', 'name', 'must not contain @ (name@build names the rows of a rebuild)');
   END IF;
   IF pg_catalog.length(p_name) > 240 THEN
     PERFORM pgevents.raise_invalid('PE141', 'name', 'must be at most 240 characters for a live projection');

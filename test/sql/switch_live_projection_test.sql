@@ -22,7 +22,7 @@ SELECT count(*) FROM pgevents.append('switchLiveTest', 's1', pg_temp.new_events(
 
 BEGIN;
 \ir consumer_helpers.psql
-SELECT plan(25);
+SELECT plan(26);
 SET LOCAL ROLE consumer_test_writer;
 
 SELECT results_eq(
@@ -84,6 +84,8 @@ SELECT results_eq($$SELECT (SELECT count(*) FROM pgevents.consumer_groups WHERE 
                            (SELECT count(*) FROM pgevents.projections WHERE name = 'count@3')$$,
   $$VALUES (0::bigint, 0::bigint)$$, 'The abandoned rebuild''s group and rows are dropped');
 SET LOCAL ROLE consumer_test_writer;
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.register_live_projection('count@2', 1, 'g', NULL)$$) #>> '{detail,field}', 'name',
+  'A name with @ (reserved for the rows of rebuilds): PE141 naming name');
 SELECT throws_ok($$SELECT pgevents.switch_live_projection('count', 3)$$, 'PE141', NULL, 'Switch of a build not being rebuilt: PE141');
 SELECT throws_ok($$SELECT pgevents.switch_live_projection('count', 4, -1)$$, 'PE141', NULL, 'Negative max lag: PE141');
 
