@@ -132,6 +132,55 @@ type Event struct {
 	ObservedAt time.Time
 }
 
+// Live projections: the projections projection/live Runners keep current (name, projector version, consumer group, source). Write through pgevents.register_live_projection / fail_live_projection; read with pgevents.live_projection_status; drop with pgevents.drop_live_projection.
+type LiveProjection struct {
+	Name    string
+	Version int32
+	// The consumer group that feeds the projection (its checkpoints are the projection's cursor).
+	GroupName string
+	// The category projected; NULL for the whole log.
+	Category *string
+	// The error that stopped the projection (state failed); NULL while it runs. Cleared when a runner registers it again.
+	Error        *string
+	FailedAt     *time.Time
+	RegisteredAt time.Time
+	// The build serving reads: its rows are stored under the projection name. Each rebuild is a new build (blue/green).
+	Build int32
+	// A newer projector version being rebuilt beside the serving one (NULL: none): its build (building_build) folds from the start through its own group (building_group) into rows named name@build, until pgevents.switch_live_projection swaps them in atomically.
+	BuildingVersion   *int32
+	BuildingBuild     *int32
+	BuildingGroup     *string
+	BuildingStartedAt *time.Time
+	SwitchedAt        *time.Time
+}
+
+// Row type of pgevents.live_projection_status() (always empty itself).
+type LiveProjectionStatus struct {
+	Name                string
+	Version             int32
+	GroupName           string
+	Category            *string
+	State               *string
+	TransactionID       uint64
+	SequenceNumber      int64
+	LagEvents           int64
+	Lag                 *time.Duration
+	ParkedEvents        int64
+	OwnedPartitions     int32
+	Partitions          int32
+	Error               *string
+	FailedAt            *time.Time
+	RegisteredAt        time.Time
+	Build               int32
+	BuildingVersion     *int32
+	BuildingBuild       *int32
+	BuildingGroup       *string
+	BuildingLagEvents   *int64
+	BuildingProjections *int64
+	BuildingStartedAt   *time.Time
+	SwitchedAt          *time.Time
+}
+
 // Parked events of consumer groups, joined with the events. Row type of pgevents.list_parked_events.
 type ParkedEvent struct {
 	ParkedID          int64
@@ -209,4 +258,20 @@ type Projection struct {
 	CreatedAt time.Time
 	// When the projection was last saved.
 	UpdatedAt time.Time
+}
+
+// Snapshots: a stream's folded state at a position, per projector name and version (the latest only). Write through pgevents.save_snapshot, read with pgevents.load_snapshot, drop with pgevents.drop_snapshots; a cache, safe to drop.
+type Snapshot struct {
+	// The projector's name (the projection name).
+	Name string
+	// The projector version that folded the state (>= 1). Loads ask for one version; rows of other versions are ignored.
+	Version  int32
+	Category string
+	Stream   string
+	// The position of the last event of the stream the state covers; loading folds the events after it.
+	Position int64
+	State    []byte
+	Metadata []byte
+	// When the snapshot was saved (server clock); snapshot policies by age use it.
+	CreatedAt time.Time
 }

@@ -62,6 +62,11 @@ type Config[S, M any] struct {
 	// ignored) with the metadata so far, the state after the event and the
 	// event, and returns the new metadata.
 	UpdateMetadata func(metadata M, state S, event pgevents.Event) (M, error)
+	// Version is the projector's version: raise it whenever a change of the
+	// handlers or of S would fold the same events differently. Snapshots
+	// (Snapshotter) are kept per version, and those of other versions are
+	// ignored. Defaults to 1; negative is an error.
+	Version int
 }
 
 // Projector folds events into a Projection. It is immutable once built and
@@ -74,11 +79,12 @@ type Projector[S, M any] struct {
 	initialState    func() S
 	name            string
 	updateMetadata  func(M, S, pgevents.Event) (M, error)
+	version         int
 }
 
 // New validates cfg and returns a Projector. It returns an error when two
 // handler names normalise to the same form, when a handler name has no letter
-// or digit, when a handler is nil, or when Name is empty and cannot be derived
+// or digit, when a handler is nil, when Version is negative, or when Name is empty and cannot be derived
 // from S. cfg may be nil when S is a named type (a projector that handles no
 // event).
 func New[S, M any](cfg *Config[S, M]) (*Projector[S, M], error) {
@@ -93,6 +99,13 @@ func New[S, M any](cfg *Config[S, M]) (*Projector[S, M], error) {
 		initialState:    cfg.InitialState,
 		name:            cfg.Name,
 		updateMetadata:  cfg.UpdateMetadata,
+		version:         cfg.Version,
+	}
+	switch {
+	case p.version < 0:
+		return nil, fmt.Errorf("pgevents: projector: Config.Version must not be negative (got %d)", p.version)
+	case p.version == 0:
+		p.version = 1
 	}
 	if p.name == "" {
 		p.name = DefaultName[S]()
@@ -164,6 +177,9 @@ func DefaultID(source pgevents.Identifier) string {
 // Name returns the projector's name, the projection name its projections
 // are saved under.
 func (p *Projector[S, M]) Name() string { return p.name }
+
+// Version returns the projector's version (Config.Version, at least 1).
+func (p *Projector[S, M]) Version() int { return p.version }
 
 // Handles reports whether the projector has a handler for events named
 // eventName (compared with NormalizeEventName).

@@ -98,3 +98,29 @@ GRANT EXECUTE ON FUNCTION
   pgevents.browse_activity(integer, integer),
   pgevents.browse_projection_names(text, integer)
 TO pgevents_reader, pgevents_writer;
+
+-- Snapshots (migration 00009).
+GRANT EXECUTE ON FUNCTION
+  pgevents.load_snapshot(text, integer, text, text)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.save_snapshot(text, integer, text, text, bigint, jsonb, jsonb),
+  pgevents.drop_snapshots(text, integer)
+TO pgevents_writer;
+
+-- Live projections (migration 00009).
+GRANT EXECUTE ON FUNCTION
+  pgevents.live_projection_status(text)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.register_live_projection(text, integer, text, text),
+  pgevents.fail_live_projection(text, text, integer),
+  pgevents.drop_live_projection(text)
+TO pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.check_live_projection_build(text, integer),
+  pgevents.switch_live_projection(text, integer, bigint)
+TO pgevents_writer;

@@ -86,6 +86,8 @@ Commands:
                     last minute and hour, fence lag (estimates marked ~)
   consumers         consumer groups: partitions, owners, leases, checkpoints, lag
   parked            parked events of a consumer group: list, replay, drop
+  projections       live projections: version, state, cursor, lag; rebuild NAME
+                    (blue/green rebuild progress); drop NAME
   serve             serve the read-only event browser (default 127.0.0.1:8080)
   version           print the pgevents version and its schema version
   help              print this help
@@ -173,6 +175,8 @@ func (e *env) run(ctx context.Context, args []string) error {
 		return e.consumers(ctx, databaseURL, rest[1:])
 	case "parked":
 		return e.parked(ctx, databaseURL, rest[1:])
+	case "projections":
+		return e.projections(ctx, databaseURL, rest[1:])
 	case "serve":
 		return e.serve(ctx, databaseURL, rest[1:])
 	default:

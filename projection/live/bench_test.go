@@ -1,0 +1,120 @@
+package live_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/pgtest"
+	"github.com/pgevents/pgevents/pgstore"
+	"github.com/pgevents/pgevents/projection"
+	"github.com/pgevents/pgevents/projection/live"
+)
+
+// BenchmarkCatchUp measures how fast a live projection catches up with a
+// category of PGEVENTS_CATCHUP_EVENTS events (default 100,000, in 100
+// streams), next to a raw scan of the same category (Category.Scan, pages
+// of 1,000), against the test cluster: events/s of each and their ratio.
+// "total" is a trivial cross-stream projector (one projection: one load
+// and one save per batch of 1,000); "per-stream" keeps one projection per
+// stream (up to 100 loads and saves per batch).
+func BenchmarkCatchUp(b *testing.B) {
+	ctx := context.Background()
+	n := 100_000
+	if v := os.Getenv("PGEVENTS_CATCHUP_EVENTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pool := pgtest.NewPool(b)
+	store, err := pgstore.New(pool, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := pgevents.NewClient(store)
+	for i := 0; i < n; i += 1000 {
+		batch := make([]pgevents.NewEvent, min(1000, n-i))
+		for j := range batch {
+			batch[j] = pgevents.NewEvent{Name: "Deposited", Payload: json.RawMessage(`{"customer": "c"}`)}
+		}
+		if _, err := client.Stream("acct", fmt.Sprintf("s%d", (i/1000)%100)).Append(ctx, batch, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	raw := func() time.Duration {
+		start := time.Now()
+		count := 0
+		for _, err := range client.Category("acct").Scan(ctx, &pgevents.ScanOpts{PageSize: 1000}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			count++
+		}
+		if count != n {
+			b.Fatalf("scanned %d events, want %d", count, n)
+		}
+		return time.Since(start)
+	}
+	projections := pgstore.NewProjectionStore(pool)
+	consumers := pgstore.NewConsumerStore(store)
+	run := 0
+	catchUp := func(key func(pgevents.Event) (string, bool)) time.Duration {
+		run++
+		p, err := projection.New(&projection.Config[tally, struct{}]{Name: fmt.Sprintf("bench-%d", run),
+			Handlers: map[string]projection.Handler[tally]{"deposited": func(s tally, e pgevents.Event) (tally, error) {
+				s.Count++
+				return s, nil
+			}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lp, err := live.NewProjection(p, &live.Options[tally, struct{}]{Source: pgevents.CategoryID("acct"), Key: key, BatchSize: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runner, err := live.NewRunner(&live.Config{Consumers: consumers, Projections: projections.ForBatch,
+			PollInterval: 5 * time.Millisecond}, lp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { done <- runner.Run(runCtx) }()
+		for {
+			status, err := runner.Status(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !status[0].Cursor.IsZero() && status[0].LagEvents == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // the status counts the lag: polling costs the database
+		}
+		elapsed := time.Since(start)
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		return elapsed
+	}
+	total := func(pgevents.Event) (string, bool) { return "total", true }
+	var tRaw, tTotal, tStream time.Duration
+	for b.Loop() {
+		tRaw += raw()
+		tTotal += catchUp(total)
+		tStream += catchUp(nil)
+	}
+	rate := func(d time.Duration) float64 { return float64(n) * float64(b.N) / d.Seconds() }
+	b.ReportMetric(rate(tRaw), "raw-events/s")
+	b.ReportMetric(rate(tTotal), "total-events/s")
+	b.ReportMetric(rate(tStream), "per-stream-events/s")
+	b.ReportMetric(float64(tRaw)/float64(tTotal), "total/raw")
+	b.ReportMetric(float64(tRaw)/float64(tStream), "per-stream/raw")
+}

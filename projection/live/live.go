@@ -1,0 +1,631 @@
+// Package live keeps projections current by themselves: a Runner feeds each
+// of its projections the events of a category (or of the whole log)
+// through a consumer group (package consumer, SPEC §7), and saves each
+// batch's projections in the transaction that saves the group's
+// checkpoint. With PostgreSQL a crash therefore never leaves a projection
+// ahead of or behind its checkpoint: either the batch's projections and
+// its checkpoint are both committed, or neither is, and the batch is
+// delivered again.
+//
+//	counts, _ := live.NewProjection(counter, &live.Options[Count, struct{}]{Source: pgevents.CategoryID("order")})
+//	byCustomer, _ := live.NewProjection(totals, &live.Options[Total, struct{}]{
+//		Source: pgevents.CategoryID("order"),
+//		Key: func(e pgevents.Event) (string, bool) { return customerOf(e), true }, // one projection per customer
+//	})
+//	runner, _ := live.NewRunner(&live.Config{
+//		Consumers:   pgstore.NewConsumerStore(events),
+//		Projections: projections.ForBatch, // a *pgstore.ProjectionStore: saves through the batch's transaction
+//	}, counts, byCustomer)
+//	err := runner.Run(ctx) // until ctx ends; run it in as many processes as you like
+//
+// Each projection has its own consumer group (Options.Group, by default
+// "projection:" + the projector's name), so projections of one process
+// progress independently, and several processes share each projection's
+// partitions. The projections are stored in the projection store under the
+// projector's name, and are read with its Repository like any other.
+//
+// # Ids
+//
+// A per-stream projection (the default) has one projection per stream: its
+// id is the stream name (with a category source) or "category/stream"
+// (with the log), and its source is the stream. A cross-stream projection
+// sets Options.Key, which derives the id from each event (for example one
+// projection per customer across order streams); its source is the
+// group's source. Events for which Key returns false are skipped.
+//
+// # Delivery
+//
+// Events of one stream arrive in position order; a stream's events always
+// go to the same partition, so one per-stream projection is only ever
+// updated by one member at a time. A cross-stream projection whose events
+// come from streams of different partitions may be updated by two members
+// concurrently: the row lock of the save serialises them, but both fold
+// onto the state they loaded, so give such groups one partition
+// (Options.Partitions = 1, the default).
+//
+// Handler errors follow the consumer's policy (Options.OnError): Stop
+// (the default) stops the projection, whose status becomes failed; Park
+// parks the event and goes on (status parked).
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/consumer"
+	"github.com/pgevents/pgevents/projection"
+)
+
+// CodeInvalidArgument is the SQLSTATE of an invalid live projection
+// argument (a projector version below 1) that the SQL registry
+// (pgevents.register_live_projection) reports, in a
+// *pgevents.InvalidInputError.
+const CodeInvalidArgument = "PE141"
+
+// Options configure one live projection. Nil means defaults.
+type Options[S, M any] struct {
+	// BatchSize is the most events per batch (consumer.Config.BatchSize).
+	// Defaults to consumer.DefaultBatchSize.
+	BatchSize int
+	// Group is the consumer group's name. Defaults to "projection:" + the
+	// projector's name.
+	Group string
+	// Key returns the id of the projection an event belongs to, and false
+	// to skip the event. Defaults to per-stream ids (see the package doc).
+	Key func(event pgevents.Event) (id string, ok bool)
+	// OnError is what a batch that keeps failing does: consumer.Stop (the
+	// default) or consumer.Park.
+	OnError consumer.ErrorPolicy
+	// Partitions is the group's partition count (1 to 64). Defaults to 1.
+	Partitions int
+	// Source is the category (pgevents.CategoryID) or the log
+	// (pgevents.LogID(), the zero Identifier) projected.
+	Source pgevents.Identifier
+}
+
+// Projection is a live projection a Runner keeps current; NewProjection
+// builds one from a projector.
+type Projection interface {
+	// Name returns the projection name (the projector's name).
+	Name() string
+	// Version returns the projector's version.
+	Version() int
+	// consumerConfig returns the consumer configuration of the projection
+	// in group, with its handler saving through stores under the name
+	// target returns for each batch.
+	consumerConfig(group string, stores StoreFunc, target func(ctx context.Context, b *consumer.Batch) (string, error)) consumer.Config
+	// batchSize returns Options.BatchSize.
+	batchSize() int
+	// group returns the consumer group's name.
+	group() string
+	// source returns the category or log projected.
+	source() pgevents.Identifier
+}
+
+// StoreFunc returns the projection store a batch's projections are saved
+// through. With PostgreSQL it must save in the batch's transaction
+// (pgstore.ProjectionStore.ForBatch does), which is what makes a
+// projection move exactly with its checkpoint.
+type StoreFunc func(batch *consumer.Batch) projection.Store
+
+// typed is the Projection of a Projector[S, M].
+type typed[S, M any] struct {
+	opts      Options[S, M]
+	projector *projection.Projector[S, M]
+}
+
+// NewProjection returns the live projection of projector. opts may be nil
+// (a per-stream projection of the whole log). It fails when opts.Source is
+// a stream or invalid (an *pgevents.InvalidInputError, or an error matching
+// pgevents.ErrInvalidInput); an invalid group name is reported by
+// NewRunner.
+func NewProjection[S, M any](projector *projection.Projector[S, M], opts *Options[S, M]) (Projection, error) {
+	if projector == nil {
+		return nil, errors.New("pgevents: live: NewProjection needs a projector (got nil)")
+	}
+	t := &typed[S, M]{projector: projector}
+	if opts != nil {
+		t.opts = *opts
+	}
+	switch t.opts.Source.Kind() {
+	case "category", "log":
+	default:
+		return nil, fmt.Errorf("pgevents: live projection %q: Options.Source must be a category or the log (got %s): %w",
+			projector.Name(), t.opts.Source, pgevents.ErrInvalidInput)
+	}
+	if err := t.opts.Source.Validate(); err != nil {
+		return nil, err
+	}
+	if t.opts.Group == "" {
+		t.opts.Group = "projection:" + projector.Name()
+	}
+	if t.opts.Partitions == 0 {
+		t.opts.Partitions = 1
+	}
+	return t, nil
+}
+
+func (t *typed[S, M]) Name() string  { return t.projector.Name() }
+func (t *typed[S, M]) Version() int  { return t.projector.Version() }
+func (t *typed[S, M]) group() string { return t.opts.Group }
+
+func (t *typed[S, M]) source() pgevents.Identifier { return t.opts.Source }
+
+func (t *typed[S, M]) consumerConfig(group string, stores StoreFunc,
+	target func(ctx context.Context, b *consumer.Batch) (string, error)) consumer.Config {
+	return consumer.Config{BatchSize: t.opts.BatchSize, Group: group, OnError: t.opts.OnError,
+		Partitions: t.opts.Partitions, Source: t.opts.Source,
+		Handler: func(ctx context.Context, b *consumer.Batch) error {
+			name := t.projector.Name()
+			if target != nil {
+				var err error
+				if name, err = target(ctx, b); err != nil {
+					return err
+				}
+			}
+			return t.handle(ctx, stores(b), name, b.Events)
+		}}
+}
+
+// key returns the id and source of the projection event belongs to.
+func (t *typed[S, M]) key(e pgevents.Event) (string, pgevents.Identifier, bool) {
+	if t.opts.Key != nil {
+		id, ok := t.opts.Key(e)
+		return id, t.opts.Source, ok
+	}
+	if t.opts.Source.Kind() == "log" {
+		return e.Category + "/" + e.Stream, pgevents.StreamID(e.Category, e.Stream), true
+	}
+	return e.Stream, pgevents.StreamID(e.Category, e.Stream), true
+}
+
+// handle folds a batch into its projections: each projection touched is
+// loaded once, updated with its events in batch order, and saved. Every
+// fold runs before the first save, so a projector error saves nothing.
+func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name string, events []pgevents.Event) error {
+	type group struct {
+		events []pgevents.Event
+		id     string
+		source pgevents.Identifier
+	}
+	var order []*group
+	byID := map[string]*group{}
+	for _, e := range events {
+		id, source, ok := t.key(e)
+		if !ok {
+			continue
+		}
+		g := byID[id]
+		if g == nil {
+			g = &group{id: id, source: source}
+			byID[id] = g
+			order = append(order, g)
+		}
+		g.events = append(g.events, e)
+	}
+	saves := make([]*projection.Stored, 0, len(order))
+	for _, g := range order {
+		base, err := t.load(ctx, store, name, g.id, g.source)
+		if err != nil {
+			return err
+		}
+		next, err := t.projector.UpdateEvents(base, g.events)
+		if err != nil {
+			return err
+		}
+		next.ID = g.id
+		stored, err := next.ToStored()
+		if err != nil {
+			return err
+		}
+		stored.Name = name // name@build while rebuilding
+		saves = append(saves, stored)
+	}
+	for _, s := range saves {
+		if _, err := store.SaveProjection(ctx, s); err != nil {
+			return fmt.Errorf("pgevents: live projection %q: save %q: %w", name, s.ID, err)
+		}
+	}
+	return nil
+}
+
+// load returns the stored projection id, or the initial one.
+func (t *typed[S, M]) load(ctx context.Context, store projection.Store, name, id string, source pgevents.Identifier) (*projection.Projection[S, M], error) {
+	stored, err := store.LoadProjection(ctx, name, id)
+	switch {
+	case errors.Is(err, pgevents.ErrNotFound):
+		initial, err := t.projector.Initial(source)
+		if err != nil {
+			return nil, err
+		}
+		initial.ID = id
+		return initial, nil
+	case err != nil:
+		return nil, fmt.Errorf("pgevents: live projection %q: load %q: %w", name, id, err)
+	}
+	p, err := projection.FromStored[S, M](stored)
+	if err != nil {
+		return nil, err
+	}
+	p.Name = t.projector.Name() // stored as name@build while rebuilding
+	return p, nil
+}
+
+// Config configures a Runner. Consumers and Projections are required.
+type Config struct {
+	// Consumers is the consumer store the projections' groups live in.
+	Consumers consumer.Store
+	// Lease is each member's lease (consumer.Config.Lease). Defaults to
+	// consumer.DefaultLease.
+	Lease time.Duration
+	// Logger receives the consumers' logs. Defaults to slog.Default().
+	Logger *slog.Logger
+	// Member is this process's member name in every group. Defaults to
+	// the consumer's default (host and process id).
+	Member string
+	// PollInterval is how often an idle projection reads
+	// (consumer.Config.PollInterval). Defaults to
+	// consumer.DefaultPollInterval.
+	PollInterval time.Duration
+	// Projections returns the store each batch's projections are saved
+	// through. Required. With PostgreSQL, use ForBatch of a
+	// *pgstore.ProjectionStore: the projections then commit with the
+	// checkpoint.
+	Projections StoreFunc
+	// Registry, when set, records the projections when Run starts them and
+	// the errors that stop them, where operators see them (with
+	// pgstore.LiveProjectionStore: pgevents.live_projection_status in SQL and
+	// "pgevents projections"), and runs blue/green rebuilds when a
+	// projector's version changes. Defaults to none: no versions, no
+	// rebuilds (raising a version then changes nothing).
+	Registry Registry
+	// SwitchInterval is how often a rebuild is checked for having caught
+	// up. Defaults to DefaultSwitchInterval.
+	SwitchInterval time.Duration
+	// Waker wakes idle projections when events are appended (for example
+	// a pgstore.Notifier). Defaults to none (polling).
+	Waker consumer.Waker
+}
+
+// Registration is a live projection as a Registry records it.
+type Registration struct {
+	// Group is the consumer group's name.
+	Group string
+	// Name is the projection name.
+	Name string
+	// Source is the category or the log projected.
+	Source pgevents.Identifier
+	// Version is the projector's version.
+	Version int
+}
+
+// Assignment is what a Registry assigns a runner's projection: the build
+// to run, its consumer group, and whether it is a rebuild beside the
+// serving build (blue/green).
+type Assignment struct {
+	// Build is the build number.
+	Build int
+	// Group is the build's consumer group.
+	Group string
+	// Rebuilding reports that the build is being rebuilt beside the
+	// serving one; the runner switches it in once it has caught up.
+	Rebuilding bool
+}
+
+// Registry records live projections and runs their blue/green rebuilds:
+// pgstore's LiveProjectionStore keeps them in pgevents.live_projections.
+// A projector whose version is newer than the serving one is rebuilt from
+// the first event, into rows of its own, while the serving version keeps
+// serving reads; once caught up it is switched in atomically.
+type Registry interface {
+	// RegisterLiveProjection records (or updates) a projection, clears its
+	// error and returns the build its runner runs: the serving build for
+	// the serving version, a rebuild for a newer version; a superseded
+	// (older) version is an error.
+	RegisterLiveProjection(ctx context.Context, r *Registration) (*Assignment, error)
+	// FailLiveProjection records the error that stopped build of the
+	// projection name (ignored when that build no longer serves nor
+	// rebuilds).
+	FailLiveProjection(ctx context.Context, name string, build int, err error) error
+	// CheckBuild runs in a batch's transaction before its saves: it fences
+	// the batch (a build switched out, abandoned or dropped fails) and
+	// returns the projection name its projections are saved under.
+	CheckBuild(ctx context.Context, batch *consumer.Batch, name string, build int) (string, error)
+	// SwitchLiveProjection switches build in when it has at most maxLag
+	// events left, and reports whether it did.
+	SwitchLiveProjection(ctx context.Context, name string, build int, maxLag int64) (bool, error)
+}
+
+// State is what a live projection is doing.
+type State string
+
+const (
+	// StateStopped: the runner is not running it (not started, or ended).
+	StateStopped State = "stopped"
+	// StateCatchingUp: running, with more than one batch of events to go.
+	StateCatchingUp State = "catching-up"
+	// StateLive: running, at most one batch behind.
+	StateLive State = "live"
+	// StateParked: running, with parked events (OnError Park).
+	StateParked State = "parked"
+	// StateFailed: stopped by an error (see Status.Error).
+	StateFailed State = "failed"
+)
+
+// Status is the state of one live projection.
+type Status struct {
+	// Build is the build the runner runs (1 without a Registry).
+	Build int
+	// Cursor is the most advanced checkpoint of the group's partitions.
+	Cursor pgevents.Cursor
+	// Error is the error that stopped the projection (StateFailed).
+	Error string
+	// Group is the consumer group's name.
+	Group string
+	// Lag is how long the oldest unprojected event has waited.
+	Lag time.Duration
+	// LagEvents is how many committed events are not projected yet.
+	LagEvents int64
+	// Name is the projection name.
+	Name string
+	// ParkedEvents is how many events are parked.
+	ParkedEvents int64
+	// Rebuild is the blue/green rebuild in progress beside the serving
+	// build, as the registry reports it (pgstore.LiveProjectionStore.Status);
+	// nil when none (and always nil in Runner.Status).
+	Rebuild *RebuildStatus
+	// Rebuilding reports that the build is a blue/green rebuild not
+	// switched in yet (its rows are not the ones readers see).
+	Rebuilding bool
+	// State is what the projection is doing.
+	State State
+	// Version is the projector's version.
+	Version int
+}
+
+// RebuildStatus is the progress of a blue/green rebuild.
+type RebuildStatus struct {
+	// Build is the build being rebuilt.
+	Build int
+	// Group is its consumer group.
+	Group string
+	// LagEvents is how many events it has left to project; -1 before its
+	// runner created its group.
+	LagEvents int64
+	// Projections is how many projections it has built so far.
+	Projections int64
+	// StartedAt is when the rebuild started.
+	StartedAt time.Time
+	// Version is the projector version being rebuilt.
+	Version int
+}
+
+// Runner runs live projections, one consumer each, in one process. It is
+// safe for concurrent use; Run may be called once at a time.
+type Runner struct {
+	cfg         Config
+	mu          sync.Mutex
+	projections []Projection
+	states      []runState
+}
+
+// runState is the runner's view of one projection.
+type runState struct {
+	assignment Assignment
+	err        error
+	running    bool
+}
+
+// newConsumer returns the consumer of projection p running assignment a.
+func (r *Runner) newConsumer(p Projection, a Assignment) (*consumer.Consumer, error) {
+	var target func(ctx context.Context, b *consumer.Batch) (string, error)
+	if reg := r.cfg.Registry; reg != nil {
+		target = func(ctx context.Context, b *consumer.Batch) (string, error) {
+			return reg.CheckBuild(ctx, b, p.Name(), a.Build)
+		}
+	}
+	ccfg := p.consumerConfig(a.Group, r.cfg.Projections, target)
+	ccfg.Lease, ccfg.Logger, ccfg.Member, ccfg.PollInterval, ccfg.Waker = r.cfg.Lease, r.cfg.Logger, r.cfg.Member, r.cfg.PollInterval, r.cfg.Waker
+	c, err := consumer.New(r.cfg.Consumers, &ccfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
+	}
+	return c, nil
+}
+
+// NewRunner returns a Runner of projections. It fails when cfg lacks
+// Consumers or Projections, when two projections share a group, and with
+// consumer.New's errors (invalid group names, batch sizes, ...).
+func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
+	if cfg == nil || cfg.Consumers == nil || cfg.Projections == nil {
+		return nil, errors.New("pgevents: live: Config.Consumers and Config.Projections are required")
+	}
+	if cfg.SwitchInterval < 0 {
+		return nil, errors.New("pgevents: live: Config.SwitchInterval must not be negative")
+	}
+	r := &Runner{cfg: *cfg, projections: projections, states: make([]runState, len(projections))}
+	if r.cfg.SwitchInterval == 0 {
+		r.cfg.SwitchInterval = DefaultSwitchInterval
+	}
+	groups := map[string]bool{}
+	for i, p := range projections {
+		if p == nil {
+			return nil, errors.New("pgevents: live: a nil Projection")
+		}
+		if groups[p.group()] {
+			return nil, fmt.Errorf("pgevents: live: two projections share the consumer group %q", p.group())
+		}
+		groups[p.group()] = true
+		r.states[i].assignment = Assignment{Build: 1, Group: p.group()}
+		if _, err := r.newConsumer(p, r.states[i].assignment); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// DefaultSwitchInterval is how often a runner checks whether a rebuild has
+// caught up (Config.SwitchInterval).
+const DefaultSwitchInterval = time.Second
+
+// Run runs every projection until ctx ends, and returns nil then. A
+// projection whose consumer fails (a handler error under OnError Stop, a
+// store error it cannot retry, a build switched out by a newer version)
+// stops with StateFailed while the others go on; Run returns, when ctx
+// ends, the failures joined (errors.Join).
+//
+// With a Registry, Run first registers every projection (and returns the
+// first error of that, starting nothing): a projector version newer than
+// the serving one starts (or, after a restart, resumes) a blue/green
+// rebuild, which Run switches in once it has at most one batch of events
+// left (checked every Config.SwitchInterval); it records each failure.
+func (r *Runner) Run(ctx context.Context) error {
+	consumers := make([]*consumer.Consumer, len(r.projections))
+	for i, p := range r.projections {
+		a := Assignment{Build: 1, Group: p.group()}
+		if reg := r.cfg.Registry; reg != nil {
+			got, err := reg.RegisterLiveProjection(ctx, &Registration{Group: p.group(), Name: p.Name(),
+				Source: p.source(), Version: p.Version()})
+			if err != nil {
+				return fmt.Errorf("pgevents: live projection %q: register: %w", p.Name(), err)
+			}
+			a = *got
+		}
+		c, err := r.newConsumer(p, a)
+		if err != nil {
+			return err
+		}
+		consumers[i] = c
+		r.setState(i, runState{assignment: a, running: true})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(consumers))
+	for i, c := range consumers {
+		p := r.projections[i]
+		runCtx, stop := context.WithCancel(ctx)
+		if a := r.state(i).assignment; a.Rebuilding {
+			wg.Go(func() { r.switchWhenCaughtUp(runCtx, p, a) })
+		}
+		wg.Go(func() {
+			defer stop()
+			err := c.Run(ctx)
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				err = nil
+			}
+			st := r.state(i)
+			if err != nil {
+				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
+				if reg := r.cfg.Registry; reg != nil {
+					if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), p.Name(), st.assignment.Build, err); ferr != nil {
+						r.logger().Error("pgevents: live: record a failure", "projection", p.Name(), "error", ferr)
+					}
+				}
+			}
+			r.setState(i, runState{assignment: st.assignment, err: errs[i]})
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// switchWhenCaughtUp switches a rebuild in once it has caught up, checking
+// every SwitchInterval until it did or ctx ends.
+func (r *Runner) switchWhenCaughtUp(ctx context.Context, p Projection, a Assignment) {
+	maxLag := int64(p.batchSize())
+	if maxLag <= 0 {
+		maxLag = consumer.DefaultBatchSize
+	}
+	t := time.NewTicker(r.cfg.SwitchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switched, err := r.cfg.Registry.SwitchLiveProjection(ctx, p.Name(), a.Build, maxLag)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.logger().Error("pgevents: live: switch a rebuild", "projection", p.Name(), "build", a.Build, "error", err)
+		case switched:
+			r.logger().Info("pgevents: live: rebuild switched in", "projection", p.Name(), "build", a.Build, "version", p.Version())
+			r.mu.Lock()
+			for i := range r.projections {
+				if r.projections[i] == p {
+					r.states[i].assignment.Rebuilding = false
+				}
+			}
+			r.mu.Unlock()
+			return
+		}
+	}
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.cfg.Logger != nil {
+		return r.cfg.Logger
+	}
+	return slog.Default()
+}
+
+func (r *Runner) state(i int) runState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.states[i]
+}
+
+func (r *Runner) setState(i int, s runState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.states[i] = s
+}
+
+// Status returns the status of every projection of the runner, in the
+// order given to NewRunner: version, the build's group, cursor, lag and
+// state (from the group's status in the consumer store and the runner's
+// own view). It returns the consumer store's errors; a group not created
+// yet reads as StateStopped with no cursor.
+func (r *Runner) Status(ctx context.Context) ([]Status, error) {
+	out := make([]Status, len(r.projections))
+	for i, p := range r.projections {
+		st := r.state(i)
+		s := Status{Build: st.assignment.Build, Group: st.assignment.Group, Name: p.Name(), Rebuilding: st.assignment.Rebuilding,
+			State: StateStopped, Version: p.Version()}
+		parts, err := r.cfg.Consumers.GroupStatus(ctx, s.Group)
+		if err != nil && !errors.Is(err, consumer.ErrGroupNotFound) {
+			return nil, fmt.Errorf("pgevents: live projection %q: status: %w", p.Name(), err)
+		}
+		batch := int64(consumer.DefaultBatchSize)
+		if p.batchSize() > 0 {
+			batch = int64(p.batchSize())
+		}
+		for _, part := range parts {
+			if s.Cursor.Less(part.Checkpoint) {
+				s.Cursor = part.Checkpoint
+			}
+			s.Lag = max(s.Lag, part.Lag)
+			s.LagEvents += part.LagEvents
+			s.ParkedEvents += part.ParkedEvents
+		}
+		switch {
+		case st.err != nil:
+			s.State, s.Error = StateFailed, st.err.Error()
+		case !st.running:
+		case s.ParkedEvents > 0:
+			s.State = StateParked
+		case s.LagEvents > batch:
+			s.State = StateCatchingUp
+		default:
+			s.State = StateLive
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func (t *typed[S, M]) batchSize() int { return t.opts.BatchSize }

@@ -1,0 +1,205 @@
+package live_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/internal/pgtest"
+	"github.com/pgevents/pgevents/pgstore"
+	"github.com/pgevents/pgevents/projection"
+	"github.com/pgevents/pgevents/projection/live"
+)
+
+// versioned is the state of the rebuild test's projector: which version
+// folded it, and a tally.
+type versioned struct {
+	Count     int   `json:"count"`
+	Positions int64 `json:"positions"`
+	V         int   `json:"v"`
+}
+
+func newVersioned(t *testing.T, version int) *projection.Projector[versioned, struct{}] {
+	t.Helper()
+	p, err := projection.New(&projection.Config[versioned, struct{}]{
+		Name:    "balance",
+		Version: version,
+		Handlers: map[string]projection.Handler[versioned]{
+			"deposited": func(s versioned, e pgevents.Event) (versioned, error) {
+				s.Count++
+				s.Positions += e.Position * int64(version) // the versions fold differently
+				s.V = version
+				return s, nil
+			},
+		},
+	})
+	require.NoError(t, err)
+	return p
+}
+
+// TestRunner_BlueGreenRebuild runs version 1 of a per-stream projection
+// live, under continuous writes, then starts version 2: it rebuilds beside
+// version 1 while readers of the name see only version 1's rows; killed
+// mid-rebuild it resumes (same build, its progress kept) rather than
+// restarting; once caught up it is switched in atomically (a consistent
+// snapshot never sees both versions' rows), version 1's runner is fenced
+// out and fails without marking version 2 failed; and at the end every
+// projection is exactly what a fresh fold by version 2 gives.
+func TestRunner_BlueGreenRebuild(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := pgtest.NewPool(t)
+	store, err := pgstore.New(pool, nil)
+	require.NoError(t, err)
+	consumers := pgstore.NewConsumerStore(store)
+	projections := pgstore.NewProjectionStore(pool)
+	registry := pgstore.NewLiveProjectionStore(pool)
+	newRunner := func(version int, switchEvery time.Duration) *live.Runner {
+		p, err := live.NewProjection(newVersioned(t, version), &live.Options[versioned, struct{}]{
+			Source: pgevents.CategoryID("acct"), Partitions: 2, BatchSize: 20})
+		require.NoError(t, err)
+		r, err := live.NewRunner(&live.Config{Consumers: consumers, Projections: projections.ForBatch, Registry: registry,
+			Lease: 500 * time.Millisecond, PollInterval: 5 * time.Millisecond, SwitchInterval: switchEvery, Member: fmt.Sprintf("v%d", version)}, p)
+		require.NoError(t, err)
+		return r
+	}
+	start := func(r *live.Runner) (stop func() error) {
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- r.Run(runCtx) }()
+		return func() error { cancel(); return <-done }
+	}
+	// versionsSeen returns, in one snapshot, the versions of the rows named
+	// "balance" readers see, and how many rows have each.
+	versionsSeen := func() map[int]int {
+		tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		require.NoError(t, err)
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		rows, err := tx.Query(ctx, `SELECT (state->>'v')::int, count(*) FROM pgevents.projections WHERE name = 'balance' GROUP BY 1`)
+		require.NoError(t, err)
+		seen := map[int]int{}
+		for rows.Next() {
+			var v, n int
+			require.NoError(t, rows.Scan(&v, &n))
+			seen[v] = n
+		}
+		require.NoError(t, rows.Err())
+		return seen
+	}
+	registryStatus := func() live.Status {
+		status, err := registry.Status(ctx, "balance")
+		require.NoError(t, err)
+		require.Len(t, status, 1)
+		return status[0]
+	}
+
+	writeCtx, stopWriting := context.WithCancel(ctx)
+	var writers sync.WaitGroup
+	for w := range 2 {
+		writers.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 5))
+			for writeCtx.Err() == nil {
+				if err := deposit(writeCtx, store, fmt.Sprintf("s%d", r.IntN(10)), "c", 1+r.IntN(3)); err != nil && writeCtx.Err() == nil {
+					t.Errorf("append: %v", err)
+					return
+				}
+				time.Sleep(3 * time.Millisecond)
+			}
+		})
+	}
+
+	v1 := newRunner(1, 0)
+	stopV1 := start(v1)
+	require.Eventually(t, func() bool { return versionsSeen()[1] > 0 }, 20*time.Second, 10*time.Millisecond)
+
+	// Version 2, never switching: it rebuilds beside version 1.
+	v2 := newRunner(2, time.Hour)
+	stopV2 := start(v2)
+	require.Eventually(t, func() bool {
+		rb := registryStatus().Rebuild
+		return rb != nil && rb.Projections > 0
+	}, 20*time.Second, 10*time.Millisecond)
+	for range 20 {
+		seen := versionsSeen()
+		require.Zero(t, seen[2], "during the rebuild readers see only version 1's rows: %v", seen)
+		time.Sleep(5 * time.Millisecond)
+	}
+	st := registryStatus()
+	require.Equal(t, 1, st.Version)
+	require.Equal(t, 2, st.Rebuild.Build)
+	require.Equal(t, 2, st.Rebuild.Version)
+	require.NoError(t, stopV2()) // a crash mid-rebuild
+	before := registryStatus().Rebuild
+	var checkpointBefore int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT COALESCE(max(sequence_number), 0) FROM pgevents.consumer_checkpoints WHERE group_name = $1`,
+		before.Group).Scan(&checkpointBefore))
+	require.Positive(t, checkpointBefore, "the rebuild had progressed")
+
+	// Restarted: it resumes the same build from its checkpoints, then switches.
+	v2 = newRunner(2, 20*time.Millisecond)
+	stopV2 = start(v2)
+	require.Eventually(t, func() bool { // once Run has registered it
+		status, err := v2.Status(ctx)
+		require.NoError(t, err)
+		return status[0].Build != 1 // the default before registering
+	}, 10*time.Second, 5*time.Millisecond)
+	status, err := v2.Status(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, status[0].Build, "the same build resumes (not a new one)")
+	var checkpointAfter int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT COALESCE(max(sequence_number), 0) FROM pgevents.consumer_checkpoints WHERE group_name = $1`,
+		before.Group).Scan(&checkpointAfter))
+	require.GreaterOrEqual(t, checkpointAfter, checkpointBefore, "its checkpoints were kept: it resumes, not restarts")
+
+	require.Eventually(t, func() bool {
+		seen := versionsSeen()
+		require.False(t, seen[1] > 0 && seen[2] > 0, "a snapshot never sees both versions' rows: %v", seen)
+		return registryStatus().Version == 2
+	}, 30*time.Second, 5*time.Millisecond, "switched in")
+	st = registryStatus()
+	require.Nil(t, st.Rebuild)
+	require.Equal(t, 2, st.Build)
+	require.Equal(t, "projection:balance@2", st.Group)
+
+	// Version 1's runner is fenced out and fails; version 2 is not marked failed.
+	require.Eventually(t, func() bool {
+		status, err := v1.Status(ctx)
+		require.NoError(t, err)
+		return status[0].State == live.StateFailed
+	}, 30*time.Second, 10*time.Millisecond)
+	require.Error(t, stopV1())
+	require.Empty(t, registryStatus().Error, "the old build's failure does not mark the new one")
+
+	// Catch up after the writes and compare with fresh folds by version 2.
+	stopWriting()
+	writers.Wait()
+	require.Eventually(t, func() bool {
+		status, err := v2.Status(ctx)
+		require.NoError(t, err)
+		return status[0].LagEvents == 0 && !status[0].Cursor.IsZero() && status[0].State == live.StateLive
+	}, 30*time.Second, 20*time.Millisecond)
+	client := pgevents.NewClient(store)
+	repo := newVersioned(t, 2).Repository(projections)
+	streams := 0
+	for i := range 10 {
+		stream := client.Stream("acct", fmt.Sprintf("s%d", i))
+		want, err := newVersioned(t, 2).ProjectStream(ctx, stream)
+		require.NoError(t, err)
+		if want.State.Count == 0 {
+			continue
+		}
+		streams++
+		got, err := repo.Load(ctx, stream.ID().Stream)
+		require.NoError(t, err)
+		require.Equal(t, want.State, got.State, "stream s%d", i)
+	}
+	require.Equal(t, map[int]int{2: streams}, versionsSeen())
+	require.NoError(t, stopV2())
+}

@@ -1,0 +1,97 @@
+-- pgevents.live_projection_status: every live projection with its version, cursor, lag and state.
+--
+-- Parameters: p_name, one projection (default NULL: every one).
+-- Returns pgevents.live_projection_status rows in name order:
+--   name, version, group_name, category (NULL: the log)
+--   state            failed (a runner recorded an error), stopped (no member
+--                    holds a live lease on any partition, or the group does
+--                    not exist), parked (events are parked), catching-up
+--                    (events left that the fence does not hold back), live
+--   transaction_id, sequence_number  the cursor: the most advanced
+--                    checkpoint of the group's partitions
+--   lag_events, lag, parked_events   summed (lag: the largest) over the
+--                    group's partitions, as pgevents.consumer_status counts them
+--   owned_partitions, partitions     partitions with a live owner, of all
+--   error, failed_at, registered_at  from the registry
+--   build            the serving build
+--   building_version, building_build, building_group, building_started_at
+--                    a rebuild in progress (blue/green; NULL: none), with
+--   building_lag_events   the events it has left to project (NULL before
+--                    its runner created its group) and
+--   building_projections  the projections it has built so far
+--   switched_at      when the last rebuild was switched in
+-- Raises PE101 (invalid name). Locks: none. VOLATILE: it reads the clock.
+CREATE OR REPLACE FUNCTION pgevents.live_projection_status(p_name text DEFAULT NULL)
+  RETURNS SETOF pgevents.live_projection_status
+  LANGUAGE plpgsql
+  VOLATILE
+  SECURITY DEFINER
+  SET search_path = pgevents, pg_temp
+AS $$
+DECLARE
+  _l pgevents.live_projections;
+  _r pgevents.live_projection_status;
+  _s pgevents.consumer_status;
+  _held bigint;
+BEGIN
+  IF p_name IS NOT NULL THEN
+    PERFORM pgevents.check_name('name', p_name);
+  END IF;
+  FOR _l IN SELECT * FROM pgevents.live_projections l WHERE p_name IS NULL OR l.name = p_name ORDER BY l.name LOOP
+    _r := NULL;
+    _r.name := _l.name;
+    _r.version := _l.version;
+    _r.group_name := _l.group_name;
+    _r.category := _l.category;
+    _r.error := _l.error;
+    _r.failed_at := _l.failed_at;
+    _r.registered_at := _l.registered_at;
+    _r.build := _l.build;
+    _r.building_version := _l.building_version;
+    _r.building_build := _l.building_build;
+    _r.building_group := _l.building_group;
+    _r.building_started_at := _l.building_started_at;
+    _r.switched_at := _l.switched_at;
+    IF _l.building_build IS NOT NULL THEN
+      _r.building_projections := (SELECT pg_catalog.count(*) FROM pgevents.projections p
+                                   WHERE p.name = _l.name || '@' || _l.building_build);
+      _r.building_lag_events := NULL;
+      IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.building_group) THEN
+        _r.building_lag_events := (SELECT COALESCE(pg_catalog.sum(s.lag_events), 0)::bigint
+                                     FROM pgevents.consumer_status(_l.building_group) s);
+      END IF;
+    END IF;
+    _r.transaction_id := '0'::xid8;
+    _r.sequence_number := 0;
+    _r.lag_events := 0;
+    _r.parked_events := 0;
+    _r.owned_partitions := 0;
+    _r.partitions := 0;
+    _held := 0;
+    IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.group_name) THEN
+      FOR _s IN SELECT * FROM pgevents.consumer_status(_l.group_name) LOOP
+        IF (_s.transaction_id, _s.sequence_number) > (_r.transaction_id, _r.sequence_number) THEN
+          _r.transaction_id := _s.transaction_id;
+          _r.sequence_number := _s.sequence_number;
+        END IF;
+        _r.lag_events := _r.lag_events + _s.lag_events;
+        _r.lag := GREATEST(_r.lag, _s.lag);
+        _r.parked_events := _r.parked_events + _s.parked_events;
+        _r.owned_partitions := _r.owned_partitions + (_s.lease_expires_at IS NOT NULL)::integer;
+        _r.partitions := _r.partitions + 1;
+        _held := _held + _s.held_back_events;
+      END LOOP;
+    END IF;
+    _r.state := CASE
+      WHEN _l.error IS NOT NULL THEN 'failed'
+      WHEN _r.owned_partitions = 0 THEN 'stopped'
+      WHEN _r.parked_events > 0 THEN 'parked'
+      WHEN _r.lag_events > _held THEN 'catching-up'
+      ELSE 'live' END;
+    RETURN NEXT _r;
+  END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION pgevents.live_projection_status(text) IS
+  'Every live projection (or p_name): version, consumer group, cursor, lag, parked events and state (failed, stopped, parked, catching-up, live). No locks. SQLSTATE: PE101.';
