@@ -17,11 +17,10 @@ import (
 	"github.com/pgevents/pgevents/pgstore"
 )
 
-// openStore connects a small pool to the database named by databaseURL
-// (else $DATABASE_URL, else the PG* variables) and returns a pgstore.Store
-// over it, and a function that closes the pool. As open, it never prints
-// the URL.
-func (e *env) openStore(ctx context.Context, databaseURL string) (*pgstore.Store, func(), error) {
+// openPool connects a small pool to the database named by databaseURL
+// (else $DATABASE_URL, else the PG* variables) and pings it. As open, it
+// never prints the URL: it may hold a password.
+func (e *env) openPool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	source := "--database-url"
 	if databaseURL == "" {
 		databaseURL = e.getenv(EnvDatabaseURL)
@@ -32,19 +31,29 @@ func (e *env) openStore(ctx context.Context, databaseURL string) (*pgstore.Store
 	}
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("pgevents: invalid database URL (from %s): %w", source, err)
+		return nil, fmt.Errorf("pgevents: invalid database URL (from %s): %w", source, err)
 	}
 	cfg.MaxConns = 2
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("pgevents: connect to the database (from %s): %w", source, err)
+		return nil, fmt.Errorf("pgevents: connect to the database (from %s): %w", source, err)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("pgevents: connect to the database (from %s): %w\n"+
+		return nil, fmt.Errorf("pgevents: connect to the database (from %s): %w\n"+
 			"hint: set --database-url, $%s or the PG* variables", source, err, EnvDatabaseURL)
+	}
+	return pool, nil
+}
+
+// openStore opens a pool (openPool) and returns a pgstore.Store over it, and
+// a function that closes the pool.
+func (e *env) openStore(ctx context.Context, databaseURL string) (*pgstore.Store, func(), error) {
+	pool, err := e.openPool(ctx, databaseURL)
+	if err != nil {
+		return nil, nil, err
 	}
 	store, err := pgstore.New(pool, nil)
 	if err != nil {

@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/pgevents/pgevents/pgstore"
 	"github.com/pgevents/pgevents/projection/live"
 )
@@ -44,35 +42,6 @@ and prints how many projections it deleted; it exits 1 when no live
 projection has the name. A runner still running it stops at its next batch.
 `
 
-// livePool opens a pool for the projections commands.
-func (e *env) livePool(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
-	source := "--database-url"
-	if databaseURL == "" {
-		databaseURL = e.getenv(EnvDatabaseURL)
-		source = "$" + EnvDatabaseURL
-	}
-	if databaseURL == "" {
-		source = "the PG* variables"
-	}
-	cfg, err := pgxpool.ParseConfig(databaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("pgevents: invalid database URL (from %s): %w", source, err)
-	}
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("pgevents: connect to the database (from %s): %w", source, err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("pgevents: connect to the database (from %s): %w\n"+
-			"hint: set --database-url, $%s or the PG* variables", source, err, EnvDatabaseURL)
-	}
-	return pool, nil
-}
-
 // projections is "pgevents projections".
 func (e *env) projections(ctx context.Context, databaseURL string, args []string) error {
 	if len(args) > 0 && args[0] == "drop" {
@@ -90,7 +59,7 @@ func (e *env) projections(ctx context.Context, databaseURL string, args []string
 	if fs.NArg() > 0 {
 		return e.usageError(projectionsUsage, "unexpected argument %q", fs.Arg(0))
 	}
-	pool, err := e.livePool(ctx, databaseURL)
+	pool, err := e.openPool(ctx, databaseURL)
 	if err != nil {
 		return err
 	}
@@ -115,7 +84,7 @@ func (e *env) dropProjection(ctx context.Context, databaseURL string, args []str
 	if fs.NArg() != 1 {
 		return e.usageError(projectionsUsage, "projections drop takes one projection name")
 	}
-	pool, err := e.livePool(ctx, databaseURL)
+	pool, err := e.openPool(ctx, databaseURL)
 	if err != nil {
 		return err
 	}
@@ -146,7 +115,7 @@ func (e *env) rebuildProgress(ctx context.Context, databaseURL string, args []st
 		return e.usageError(projectionsUsage, "--interval must be above 0 and at most 1h")
 	}
 	name := fs.Arg(0)
-	pool, err := e.livePool(ctx, databaseURL)
+	pool, err := e.openPool(ctx, databaseURL)
 	if err != nil {
 		return err
 	}
