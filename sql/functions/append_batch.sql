@@ -56,6 +56,11 @@ CREATE OR REPLACE FUNCTION pgevents.append_batch(p_items jsonb)
   VOLATILE
   SECURITY DEFINER
   SET search_path = pgevents, pg_temp
+  -- Generic plans, here and in what it calls: a custom plan (the default
+  -- for the first calls, and for good when it looks cheaper) is made anew
+  -- on every call, which for the item pass alone costs more than all of a
+  -- small batch's writes.
+  SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   _n integer;
