@@ -72,6 +72,7 @@ AS $$
 DECLARE
   _count bigint;
   _valid boolean;
+  _event jsonb;
   _id_texts text[];
   _timed boolean;
   _plain boolean;
@@ -112,16 +113,31 @@ BEGIN
   -- _plain: READ COMMITTED, so the INSERT below may take its fast form. (No
   -- new aggregate and no new statement here: each costs its set-up on every
   -- call, and appends are hot.)
-  SELECT pg_catalog.count(*),
-         pg_catalog.bool_and(pgevents.is_valid_event(a.v)
-                             AND (pg_catalog.pg_column_size(a.v) < 272
-                                  OR NOT a.v @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")'))
-           AND pg_catalog.count(*) <= 100 AND pg_catalog.octet_length(p_events::text) <= 65536,
-         pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
-         pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at'),
-         pg_catalog.current_setting('transaction_isolation') = 'read committed'
-    INTO _count, _valid, _id_texts, _timed, _plain
-    FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
+  IF pg_catalog.jsonb_array_length(p_events) = 1 THEN
+    -- One event, the common case: the same values, each a simple
+    -- expression, which (unlike the statement below) needs no executor
+    -- set-up.
+    _event := p_events -> 0;
+    _count := 1;
+    _valid := pgevents.is_valid_event(_event)
+              AND (pg_catalog.pg_column_size(_event) < 272
+                   OR NOT _event @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")')
+              AND pg_catalog.octet_length(p_events::text) <= 65536;
+    _id_texts := CASE WHEN pg_catalog.jsonb_typeof(_event -> 'id') = 'string' THEN ARRAY[_event ->> 'id'] END;
+    _timed := _event ? 'occurred_at' OR _event ? 'observed_at';
+    _plain := pg_catalog.current_setting('transaction_isolation') = 'read committed';
+  ELSE
+    SELECT pg_catalog.count(*),
+           pg_catalog.bool_and(pgevents.is_valid_event(a.v)
+                               AND (pg_catalog.pg_column_size(a.v) < 272
+                                    OR NOT a.v @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")'))
+             AND pg_catalog.count(*) <= 100 AND pg_catalog.octet_length(p_events::text) <= 65536,
+           pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
+           pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at'),
+           pg_catalog.current_setting('transaction_isolation') = 'read committed'
+      INTO _count, _valid, _id_texts, _timed, _plain
+      FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
+  END IF;
   IF NOT _valid THEN -- over a floor of the limits, or invalid (or both)
     PERFORM pgevents.check_write_limits(p_events, p_field);
     PERFORM pgevents.check_events(p_events, p_field);
@@ -173,7 +189,9 @@ BEGIN
   -- plan), while the full comparison below is re-planned on every call (a
   -- custom plan, which knows the array length, always looks cheaper than the
   -- generic one), and new events never need it.
-  _ids := _id_texts::uuid[]; -- each matched the UUID pattern
+  IF _id_texts IS NOT NULL THEN
+    _ids := _id_texts::uuid[]; -- each matched the UUID pattern
+  END IF;
   IF _ids IS NOT NULL AND pgevents.any_event_stored(_ids) THEN -- no call without ids
     -- One pass: which events are stored, which match; and the id to name
     -- in a conflict: one stored with other content, else one not stored (only
