@@ -45,6 +45,7 @@
 --   5. a given observed_at is not earlier than the one before it (the
 --      stream's latest, then the batch's), else PE102.
 -- Locks: the stream's row of pgevents.streams FOR UPDATE (pgevents.lock_stream;
+-- not for a batch item, whose lock pgevents.append_batch already holds;
 -- an owner-only table, so no other role can take it), held to commit, taken
 -- after the events are validated and before the latest event is read; the
 -- row is updated by every append that writes, so a concurrent append under
@@ -174,10 +175,13 @@ BEGIN
   END IF;
 
   -- The stream lock. A stream without a row gets one when this append
-  -- writes; a mere condition check on it needs no lock.
-  PERFORM 1 FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
-  IF NOT FOUND AND _count > 0 THEN
-    PERFORM pgevents.lock_stream(p_category, p_stream, true);
+  -- writes; a mere condition check on it needs no lock. (A batch item's
+  -- lock is already held: pgevents.append_batch takes every lock first.)
+  IF p_item IS NULL THEN
+    PERFORM 1 FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
+    IF NOT FOUND AND _count > 0 THEN
+      PERFORM pgevents.lock_stream(p_category, p_stream, true);
+    END IF;
   END IF;
   -- Read the clock only once the lock is held, so observed_at never goes
   -- backwards along a stream's positions.
