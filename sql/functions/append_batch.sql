@@ -44,9 +44,11 @@
 -- (category, stream) byte order (the existing rows in one statement, then
 -- the new streams' rows), all before the first write, so batches do not
 -- deadlock with each other or with append / append_streams; all held to
--- commit. The transaction gets its id with its first lock, so unless the
--- caller's transaction had one already, no stream's latest writer can be
--- younger and 40001 cannot occur. A new stream's lock row is created for
+-- commit. The transaction gets its id with its first lock (a row lock
+-- needs one): an item is 40001 only when its stream's latest writer is
+-- younger, i.e. the caller's transaction had an id before the call, or a
+-- younger transaction appended to the stream in the moment between this
+-- call's first lock and the stream's. A new stream's lock row is created for
 -- every valid item that has events to write; an item that then fails under
 -- the lock (condition, id conflict) may leave that (empty, internal) row.
 -- VOLATILE: it writes. SECURITY DEFINER: the tables are owner-only.
