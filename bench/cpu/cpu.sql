@@ -81,6 +81,12 @@ SELECT bench.cpu_variant('batch_' || n, n, pg_catalog.format($$PERFORM count(*) 
      FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
           (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e))$$, n))
   FROM (VALUES (8), (16)) AS v(n);
+SELECT bench.cpu_variant('batch_' || n || '_ids', n, pg_catalog.format($$PERFORM count(*) FROM pgevents.append_batch(
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x,
+                                       'events', jsonb_build_array(e.one || jsonb_build_object('id', gen_random_uuid()))))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+          (SELECT ev -> 0 AS one OFFSET 0) e))$$, n))
+  FROM (VALUES (8), (16)) AS v(n);
 SELECT bench.cpu_variant('build_batch_' || n, n, pg_catalog.format($$PERFORM pg_catalog.length(
   (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
      FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
