@@ -54,6 +54,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pgevents/pgevents"
@@ -317,11 +318,29 @@ type Assignment struct {
 	Rebuilding bool
 }
 
+// Builds are a live projection's builds as a Registry records them.
+type Builds struct {
+	// Serving is the build serving reads (Rebuilding false).
+	Serving Assignment
+	// Version is the serving projector version.
+	Version int
+	// Rebuild is the build being rebuilt beside it (Rebuilding true); nil
+	// when none.
+	Rebuild *Assignment
+	// RebuildVersion is the projector version being rebuilt (0: none):
+	// newer than Version when a runner with a newer version started the
+	// rebuild, equal to it when the rebuild was requested
+	// (RequestRebuild, pgevents.request_live_projection_rebuild,
+	// "pgevents projections rebuild NAME --request").
+	RebuildVersion int
+}
+
 // Registry records live projections and runs their blue/green rebuilds:
-// pgstore's LiveProjectionStore keeps them in pgevents.live_projections.
-// A projector whose version is newer than the serving one is rebuilt from
-// the first event, into rows of its own, while the serving version keeps
-// serving reads; once caught up it is switched in atomically.
+// pgstore's LiveProjectionStore keeps them in pgevents.live_projections,
+// memstore's in memory. A projector whose version is newer than the
+// serving one, or a rebuild requested for the serving version, is rebuilt
+// from the first event, into rows of its own, while the serving build
+// keeps serving reads; once caught up it is switched in atomically.
 type Registry interface {
 	// RegisterLiveProjection records (or updates) a projection, clears its
 	// error and returns the build its runner runs: the serving build for
@@ -339,6 +358,10 @@ type Registry interface {
 	// SwitchLiveProjection switches build in when it has at most maxLag
 	// events left, and reports whether it did.
 	SwitchLiveProjection(ctx context.Context, name string, build int, maxLag int64) (bool, error)
+	// FindLiveProjection returns the projection's builds (an error matching
+	// pgevents.ErrNotFound when it is not registered). Runners poll it
+	// every Config.SwitchInterval to pick up requested rebuilds.
+	FindLiveProjection(ctx context.Context, name string) (*Builds, error)
 }
 
 // State is what a live projection is doing.
@@ -357,9 +380,34 @@ const (
 	StateFailed State = "failed"
 )
 
+// Progress is how far a build has got: events done of the total, the
+// rate and the time left at that rate.
+type Progress struct {
+	// EventsDone is how many events the build has projected.
+	EventsDone int64
+	// EventsTotal is EventsDone plus the events left (LagEvents).
+	EventsTotal int64
+	// Rate is events per second (0: unknown yet).
+	Rate float64
+	// ETA is the time left at Rate (0: nothing left; -1: unknown).
+	ETA time.Duration
+}
+
+// eta returns the time left for left events at rate.
+func eta(left int64, rate float64) time.Duration {
+	switch {
+	case left <= 0:
+		return 0
+	case rate <= 0:
+		return -1
+	}
+	return time.Duration(float64(left) / rate * float64(time.Second))
+}
+
 // Status is the state of one live projection.
 type Status struct {
-	// Build is the build the runner runs (1 without a Registry).
+	// Build is the build serving reads (the one the runner runs, 1
+	// without a Registry).
 	Build int
 	// Cursor is the most advanced checkpoint of the group's partitions.
 	Cursor pgevents.Cursor
@@ -375,12 +423,20 @@ type Status struct {
 	Name string
 	// ParkedEvents is how many events are parked.
 	ParkedEvents int64
+	// Progress is the build's progress. From pgstore.LiveProjectionStore
+	// (pgevents.live_projection_status): the events of the source
+	// projected, of all committed, and the average rate since the build
+	// started. From Runner.Status: this run's progress: the events this
+	// runner projected since it started the build, plus LagEvents, and its
+	// rate.
+	Progress Progress
 	// Rebuild is the blue/green rebuild in progress beside the serving
-	// build, as the registry reports it (pgstore.LiveProjectionStore.Status);
-	// nil when none (and always nil in Runner.Status).
+	// build; nil when none. Runner.Status reports the rebuilds this runner
+	// runs beside a serving build it runs.
 	Rebuild *RebuildStatus
 	// Rebuilding reports that the build is a blue/green rebuild not
-	// switched in yet (its rows are not the ones readers see).
+	// switched in yet (its rows are not the ones readers see): Runner.Status
+	// of a runner whose projector version is newer than the serving one.
 	Rebuilding bool
 	// State is what the projection is doing.
 	State State
@@ -397,16 +453,23 @@ type RebuildStatus struct {
 	// LagEvents is how many events it has left to project; -1 before its
 	// runner created its group.
 	LagEvents int64
-	// Projections is how many projections it has built so far.
+	// Progress is its progress (see Status.Progress).
+	Progress Progress
+	// Projections is how many projections it has built so far (0 in
+	// Runner.Status).
 	Projections int64
+	// Requested reports a rebuild requested for the serving version
+	// (RequestRebuild) rather than started by a newer projector version.
+	Requested bool
 	// StartedAt is when the rebuild started.
 	StartedAt time.Time
 	// Version is the projector version being rebuilt.
 	Version int
 }
 
-// Runner runs live projections, one consumer each, in one process. It is
-// safe for concurrent use; Run may be called once at a time.
+// Runner runs live projections, one consumer each (two while it rebuilds
+// one beside its serving build), in one process. It is safe for
+// concurrent use; Run may be called once at a time.
 type Runner struct {
 	cfg         Config
 	mu          sync.Mutex
@@ -416,20 +479,38 @@ type Runner struct {
 
 // runState is the runner's view of one projection.
 type runState struct {
-	assignment Assignment
-	err        error
-	running    bool
+	serving *buildRun // the build the runner runs as its own (maybe a rebuild of a newer version)
+	rebuild *buildRun // a requested rebuild it runs beside it
+	err     error
+	running bool
 }
 
-// newConsumer returns the consumer of projection p running assignment a.
-func (r *Runner) newConsumer(p Projection, a Assignment) (*consumer.Consumer, error) {
+// buildRun is one build a runner runs: its assignment, what it projected.
+type buildRun struct {
+	a       Assignment
+	cancel  context.CancelFunc
+	handled atomic.Int64
+	started time.Time
+	retired bool // switched out by this runner: its end is not a failure
+}
+
+// newConsumer returns the consumer of projection p running build br.
+func (r *Runner) newConsumer(p Projection, br *buildRun) (*consumer.Consumer, error) {
 	var target func(ctx context.Context, b *consumer.Batch) (string, error)
 	if reg := r.cfg.Registry; reg != nil {
 		target = func(ctx context.Context, b *consumer.Batch) (string, error) {
-			return reg.CheckBuild(ctx, b, p.Name(), a.Build)
+			return reg.CheckBuild(ctx, b, p.Name(), br.a.Build)
 		}
 	}
-	ccfg := p.consumerConfig(a.Group, r.cfg.Projections, target)
+	ccfg := p.consumerConfig(br.a.Group, r.cfg.Projections, target)
+	handler := ccfg.Handler
+	ccfg.Handler = func(ctx context.Context, b *consumer.Batch) error {
+		if err := handler(ctx, b); err != nil {
+			return err
+		}
+		br.handled.Add(int64(len(b.Events)))
+		return nil
+	}
 	ccfg.Lease, ccfg.Logger, ccfg.Member, ccfg.PollInterval, ccfg.Waker = r.cfg.Lease, r.cfg.Logger, r.cfg.Member, r.cfg.PollInterval, r.cfg.Waker
 	c, err := consumer.New(r.cfg.Consumers, &ccfg)
 	if err != nil {
@@ -461,8 +542,8 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 			return nil, fmt.Errorf("pgevents: live: two projections share the consumer group %q", p.group())
 		}
 		groups[p.group()] = true
-		r.states[i].assignment = Assignment{Build: 1, Group: p.group()}
-		if _, err := r.newConsumer(p, r.states[i].assignment); err != nil {
+		r.states[i].serving = &buildRun{a: Assignment{Build: 1, Group: p.group()}}
+		if _, err := r.newConsumer(p, r.states[i].serving); err != nil {
 			return nil, err
 		}
 	}
@@ -470,7 +551,7 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 }
 
 // DefaultSwitchInterval is how often a runner checks whether a rebuild has
-// caught up (Config.SwitchInterval).
+// caught up, and whether a rebuild was requested (Config.SwitchInterval).
 const DefaultSwitchInterval = time.Second
 
 // Run runs every projection until ctx ends, and returns nil then. A
@@ -484,8 +565,16 @@ const DefaultSwitchInterval = time.Second
 // the serving one starts (or, after a restart, resumes) a blue/green
 // rebuild, which Run switches in once it has at most one batch of events
 // left (checked every Config.SwitchInterval); it records each failure.
+// Every Config.SwitchInterval it also looks for a rebuild requested for
+// its version (pgevents.request_live_projection_rebuild, "pgevents
+// projections rebuild NAME --request", RequestRebuild of the stores): it
+// runs that build beside the serving one, switches it in once caught up,
+// and goes on with it, stopping the old build's consumer quietly. A
+// requested rebuild that fails is recorded and not retried by this Run;
+// the serving build goes on.
 func (r *Runner) Run(ctx context.Context) error {
 	consumers := make([]*consumer.Consumer, len(r.projections))
+	runs := make([]*buildRun, len(r.projections))
 	for i, p := range r.projections {
 		a := Assignment{Build: 1, Group: p.group()}
 		if reg := r.cfg.Registry; reg != nil {
@@ -496,72 +585,198 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			a = *got
 		}
-		c, err := r.newConsumer(p, a)
+		runs[i] = &buildRun{a: a}
+		c, err := r.newConsumer(p, runs[i])
 		if err != nil {
 			return err
 		}
 		consumers[i] = c
-		r.setState(i, runState{assignment: a, running: true})
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(consumers))
-	for i, c := range consumers {
-		p := r.projections[i]
-		runCtx, stop := context.WithCancel(ctx)
-		if a := r.state(i).assignment; a.Rebuilding {
-			wg.Go(func() { r.switchWhenCaughtUp(runCtx, p, a) })
-		}
+	for i := range consumers {
+		r.setState(i, runState{serving: runs[i], running: true})
 		wg.Go(func() {
-			defer stop()
-			err := c.Run(ctx)
-			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				err = nil
-			}
-			st := r.state(i)
+			err := r.runProjection(ctx, i, runs[i], consumers[i])
 			if err != nil {
-				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
-				if reg := r.cfg.Registry; reg != nil {
-					if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), p.Name(), st.assignment.Build, err); ferr != nil {
-						r.logger().Error("pgevents: live: record a failure", "projection", p.Name(), "error", ferr)
-					}
-				}
+				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", r.projections[i].Name(), err)
 			}
-			r.setState(i, runState{assignment: st.assignment, err: errs[i]})
+			r.mu.Lock()
+			r.states[i].running, r.states[i].err, r.states[i].rebuild = false, errs[i], nil
+			r.mu.Unlock()
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// switchWhenCaughtUp switches a rebuild in once it has caught up, checking
-// every SwitchInterval until it did or ctx ends.
-func (r *Runner) switchWhenCaughtUp(ctx context.Context, p Projection, a Assignment) {
+// ended is a build's consumer that returned.
+type ended struct {
+	run *buildRun
+	err error
+}
+
+// runProjection runs projection i, build serving with consumer c, and the
+// rebuilds it picks up, until ctx ends or the serving build fails.
+func (r *Runner) runProjection(ctx context.Context, i int, serving *buildRun, c *consumer.Consumer) error {
+	p := r.projections[i]
+	projCtx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	endc := make(chan ended, 2)
+	active := 0
+	start := func(br *buildRun, c *consumer.Consumer) {
+		bctx, cancel := context.WithCancel(projCtx)
+		r.mu.Lock()
+		br.cancel, br.started = cancel, time.Now()
+		r.mu.Unlock()
+		active++
+		go func() {
+			err := c.Run(bctx)
+			if bctx.Err() != nil && errors.Is(err, bctx.Err()) {
+				err = nil
+			}
+			endc <- ended{run: br, err: err}
+		}()
+	}
+	start(serving, c)
+	var rebuild *buildRun
+	failed := map[int]bool{} // requested rebuilds that failed in this run
+	var tick <-chan time.Time
+	if r.cfg.Registry != nil {
+		t := time.NewTicker(r.cfg.SwitchInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var result error
+	stopping := false
+	for active > 0 {
+		select {
+		case e := <-endc:
+			active--
+			r.mu.Lock()
+			retired := e.run.retired
+			r.mu.Unlock()
+			switch {
+			case retired || stopping:
+				continue
+			case e.run == rebuild:
+				rebuild = nil
+				r.mu.Lock()
+				r.states[i].rebuild = nil
+				r.mu.Unlock()
+				if e.err != nil {
+					failed[e.run.a.Build] = true
+					r.logger().Error("pgevents: live: a requested rebuild failed", "projection", p.Name(), "build", e.run.a.Build, "error", e.err)
+					r.recordFailure(ctx, p, e.run.a.Build, e.err)
+				}
+				continue
+			}
+			// The serving build ended: ctx ended, or it failed. Switched
+			// out by another process running the same rebuild, it hands over.
+			if e.err != nil && rebuild != nil && r.switchedElsewhere(ctx, p, rebuild) {
+				serving, rebuild = r.promote(i, serving, rebuild)
+				continue
+			}
+			if e.err != nil {
+				result = e.err
+				r.recordFailure(ctx, p, serving.a.Build, e.err)
+			}
+			stopping = true
+			stopAll()
+		case <-tick:
+			if ctx.Err() != nil || stopping {
+				continue
+			}
+			if serving.a.Rebuilding {
+				r.trySwitch(projCtx, i, p, serving)
+				continue
+			}
+			if rebuild != nil {
+				if r.trySwitch(projCtx, i, p, rebuild) {
+					serving, rebuild = r.promote(i, serving, rebuild)
+				}
+				continue
+			}
+			b, err := r.cfg.Registry.FindLiveProjection(projCtx, p.Name())
+			switch {
+			case err != nil:
+				if projCtx.Err() == nil {
+					r.logger().Error("pgevents: live: look for a requested rebuild", "projection", p.Name(), "error", err)
+				}
+				continue
+			case b.Rebuild == nil || b.RebuildVersion != p.Version() || b.Rebuild.Build == serving.a.Build || failed[b.Rebuild.Build]:
+				continue
+			}
+			br := &buildRun{a: *b.Rebuild}
+			rc, err := r.newConsumer(p, br)
+			if err != nil {
+				r.logger().Error("pgevents: live: start a requested rebuild", "projection", p.Name(), "error", err)
+				failed[b.Rebuild.Build] = true
+				continue
+			}
+			r.logger().Info("pgevents: live: rebuild started", "projection", p.Name(), "build", br.a.Build, "version", p.Version())
+			rebuild = br
+			start(br, rc)
+			r.mu.Lock()
+			r.states[i].rebuild = br
+			r.mu.Unlock()
+		}
+	}
+	return result
+}
+
+// promote makes rebuild the serving build of projection i after its
+// switch: the old serving build's consumer is stopped quietly.
+func (r *Runner) promote(i int, serving, rebuild *buildRun) (*buildRun, *buildRun) {
+	r.mu.Lock()
+	serving.retired = true
+	rebuild.a.Rebuilding = false
+	r.states[i].serving, r.states[i].rebuild = rebuild, nil
+	r.mu.Unlock()
+	serving.cancel()
+	return rebuild, nil
+}
+
+// switchedElsewhere reports whether rebuild now serves (another process
+// switched it in).
+func (r *Runner) switchedElsewhere(ctx context.Context, p Projection, rebuild *buildRun) bool {
+	b, err := r.cfg.Registry.FindLiveProjection(context.WithoutCancel(ctx), p.Name())
+	return err == nil && b.Serving.Build == rebuild.a.Build
+}
+
+// trySwitch switches build br of projection i in when it has caught up
+// (at most one batch left), and reports whether it now serves (switched
+// here or by another process).
+func (r *Runner) trySwitch(ctx context.Context, i int, p Projection, br *buildRun) bool {
 	maxLag := int64(p.batchSize())
 	if maxLag <= 0 {
 		maxLag = consumer.DefaultBatchSize
 	}
-	t := time.NewTicker(r.cfg.SwitchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	switched, err := r.cfg.Registry.SwitchLiveProjection(ctx, p.Name(), br.a.Build, maxLag)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
 		}
-		switched, err := r.cfg.Registry.SwitchLiveProjection(ctx, p.Name(), a.Build, maxLag)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			r.logger().Error("pgevents: live: switch a rebuild", "projection", p.Name(), "build", a.Build, "error", err)
-		case switched:
-			r.logger().Info("pgevents: live: rebuild switched in", "projection", p.Name(), "build", a.Build, "version", p.Version())
-			r.mu.Lock()
-			for i := range r.projections {
-				if r.projections[i] == p {
-					r.states[i].assignment.Rebuilding = false
-				}
-			}
-			r.mu.Unlock()
-			return
+		if !r.switchedElsewhere(ctx, p, br) {
+			r.logger().Error("pgevents: live: switch a rebuild", "projection", p.Name(), "build", br.a.Build, "error", err)
+			return false
+		}
+		switched = true
+	}
+	if switched {
+		r.logger().Info("pgevents: live: rebuild switched in", "projection", p.Name(), "build", br.a.Build, "version", p.Version())
+		r.mu.Lock()
+		br.a.Rebuilding = false
+		r.mu.Unlock()
+	}
+	return switched
+}
+
+// recordFailure records err as the failure of build of p in the registry.
+func (r *Runner) recordFailure(ctx context.Context, p Projection, build int, err error) {
+	if reg := r.cfg.Registry; reg != nil {
+		if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), p.Name(), build, err); ferr != nil {
+			r.logger().Error("pgevents: live: record a failure", "projection", p.Name(), "error", ferr)
 		}
 	}
 }
@@ -586,16 +801,27 @@ func (r *Runner) setState(i int, s runState) {
 }
 
 // Status returns the status of every projection of the runner, in the
-// order given to NewRunner: version, the build's group, cursor, lag and
-// state (from the group's status in the consumer store and the runner's
-// own view). It returns the consumer store's errors; a group not created
-// yet reads as StateStopped with no cursor.
+// order given to NewRunner: version, the build's group, cursor, lag, state
+// and this run's progress (from the group's status in the consumer store
+// and the runner's own view), and the requested rebuild it runs beside it.
+// It returns the consumer store's errors; a group not created yet reads as
+// StateStopped with no cursor.
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	out := make([]Status, len(r.projections))
+	now := time.Now()
 	for i, p := range r.projections {
-		st := r.state(i)
-		s := Status{Build: st.assignment.Build, Group: st.assignment.Group, Name: p.Name(), Rebuilding: st.assignment.Rebuilding,
-			State: StateStopped, Version: p.Version()}
+		r.mu.Lock()
+		st := r.states[i]
+		serving := st.serving
+		a, handled, started := serving.a, serving.handled.Load(), serving.started
+		var rb *RebuildStatus
+		if b := st.rebuild; b != nil {
+			rb = &RebuildStatus{Build: b.a.Build, Group: b.a.Group, LagEvents: -1, Requested: true, StartedAt: b.started,
+				Version: p.Version(), Progress: Progress{EventsDone: b.handled.Load()}}
+		}
+		r.mu.Unlock()
+		s := Status{Build: a.Build, Group: a.Group, Name: p.Name(), Rebuilding: a.Rebuilding,
+			State: StateStopped, Version: p.Version(), Rebuild: rb}
 		parts, err := r.cfg.Consumers.GroupStatus(ctx, s.Group)
 		if err != nil && !errors.Is(err, consumer.ErrGroupNotFound) {
 			return nil, fmt.Errorf("pgevents: live projection %q: status: %w", p.Name(), err)
@@ -612,6 +838,20 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 			s.LagEvents += part.LagEvents
 			s.ParkedEvents += part.ParkedEvents
 		}
+		s.Progress = runProgress(handled, s.LagEvents, started, now)
+		if rb != nil {
+			parts, err := r.cfg.Consumers.GroupStatus(ctx, rb.Group)
+			if err != nil && !errors.Is(err, consumer.ErrGroupNotFound) {
+				return nil, fmt.Errorf("pgevents: live projection %q: rebuild status: %w", p.Name(), err)
+			}
+			if err == nil {
+				rb.LagEvents = 0
+				for _, part := range parts {
+					rb.LagEvents += part.LagEvents
+				}
+			}
+			rb.Progress = runProgress(rb.Progress.EventsDone, max(rb.LagEvents, 0), rb.StartedAt, now)
+		}
 		switch {
 		case st.err != nil:
 			s.State, s.Error = StateFailed, st.err.Error()
@@ -626,6 +866,17 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 		out[i] = s
 	}
 	return out, nil
+}
+
+// runProgress is the progress of a run that handled done events since
+// started, with left events to go.
+func runProgress(done, left int64, started, now time.Time) Progress {
+	p := Progress{EventsDone: done, EventsTotal: done + left}
+	if el := now.Sub(started); !started.IsZero() && el > 0 {
+		p.Rate = float64(done) / el.Seconds()
+	}
+	p.ETA = eta(left, p.Rate)
+	return p
 }
 
 func (t *typed[S, M]) batchSize() int { return t.opts.BatchSize }
