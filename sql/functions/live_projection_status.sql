@@ -83,8 +83,14 @@ BEGIN
                                    WHERE p.name = _l.name || '@' || _l.building_build);
       _r.building_lag_events := NULL;
       IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.building_group) THEN
-        _r.building_lag_events := (SELECT COALESCE(pg_catalog.sum(s.lag_events), 0)::bigint
-                                     FROM pgevents.consumer_status(_l.building_group) s);
+        BEGIN
+          _r.building_lag_events := (SELECT COALESCE(pg_catalog.sum(s.lag_events), 0)::bigint
+                                       FROM pgevents.consumer_status(_l.building_group) s);
+        EXCEPTION WHEN SQLSTATE 'PE121' THEN
+          _r.building_lag_events := NULL; -- dropped since (switched in, abandoned): a later statement's snapshot
+        END;
+      END IF;
+      IF _r.building_lag_events IS NOT NULL THEN
         _r.building_events_total := GREATEST(_total, _r.building_lag_events);
         _r.building_events_done := _r.building_events_total - _r.building_lag_events;
         _r.building_rate := pgevents.live_projection_rate(_r.building_events_done, _l.building_started_at);
@@ -99,7 +105,10 @@ BEGIN
     _r.owned_partitions := 0;
     _r.partitions := 0;
     _held := 0;
-    IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.group_name) THEN
+    BEGIN
+      -- consumer_status fails PE121 when the group was dropped since the
+      -- registry row was read (each statement sees a new snapshot): a
+      -- switch or a drop committed meanwhile. The group then reads empty.
       FOR _s IN SELECT * FROM pgevents.consumer_status(_l.group_name) LOOP
         IF (_s.transaction_id, _s.sequence_number) > (_r.transaction_id, _r.sequence_number) THEN
           _r.transaction_id := _s.transaction_id;
@@ -112,7 +121,10 @@ BEGIN
         _r.partitions := _r.partitions + 1;
         _held := _held + _s.held_back_events;
       END LOOP;
-    END IF;
+    EXCEPTION WHEN SQLSTATE 'PE121' THEN
+      _r.transaction_id := '0'::xid8; _r.sequence_number := 0; _r.lag_events := 0; _r.lag := NULL;
+      _r.parked_events := 0; _r.owned_partitions := 0; _r.partitions := 0; _held := 0;
+    END;
     _r.events_total := GREATEST(_total, _r.lag_events);
     _r.events_done := _r.events_total - _r.lag_events;
     _r.rate := pgevents.live_projection_rate(_r.events_done, _l.build_started_at);
