@@ -32,6 +32,13 @@ func BenchmarkCatchUp(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	batchSize := 1000
+	if v := os.Getenv("PGEVENTS_CATCHUP_BATCH"); v != "" {
+		var err error
+		if batchSize, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
 	pool := pgtest.NewPool(b)
 	store, err := pgstore.New(pool, nil)
 	if err != nil {
@@ -78,7 +85,7 @@ func BenchmarkCatchUp(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		lp, err := live.NewProjection(p, &live.Options[tally, struct{}]{Source: pgevents.CategoryID("acct"), Key: key, BatchSize: 1000})
+		lp, err := live.NewProjection(p, &live.Options[tally, struct{}]{Source: pgevents.CategoryID("acct"), Key: key, BatchSize: batchSize})
 		if err != nil {
 			b.Fatal(err)
 		}
