@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgevents/pgevents"
+	"github.com/pgevents/pgevents/consumer"
 	"github.com/pgevents/pgevents/internal/pgtest"
+	"github.com/pgevents/pgevents/memstore"
 	"github.com/pgevents/pgevents/pgstore"
 	"github.com/pgevents/pgevents/projection"
 	"github.com/pgevents/pgevents/projection/live"
@@ -360,4 +362,51 @@ func TestRunner_RequestedRebuild(t *testing.T) {
 	status, err := runnerB.Status(ctx)
 	require.NoError(t, err)
 	require.Empty(t, status[0].Error, "the old build's consumer was stopped quietly")
+}
+
+// TestRunner_RequestedRebuildMemstore runs a requested rebuild through a
+// runner on memstore (memstore.LiveProjectionStore): picked up, switched
+// in, the damaged row repaired, the runner going on with the new build.
+func TestRunner_RequestedRebuildMemstore(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	events := memstore.New(nil)
+	consumers := memstore.NewConsumerStore(events)
+	projections := memstore.NewProjectionStore()
+	registry := memstore.NewLiveProjectionStore(consumers, projections, nil)
+	for i := range 5 {
+		require.NoError(t, deposit(ctx, events, fmt.Sprintf("s%d", i), "c", 3+i))
+	}
+	p, err := live.NewProjection(newVersioned(t, 1), &live.Options[versioned, struct{}]{Source: pgevents.CategoryID("acct"), BatchSize: 4})
+	require.NoError(t, err)
+	runner, err := live.NewRunner(&live.Config{Consumers: consumers, Projections: func(*consumer.Batch) projection.Store { return projections },
+		Registry: registry, PollInterval: 5 * time.Millisecond, SwitchInterval: 10 * time.Millisecond}, p)
+	require.NoError(t, err)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	repo := newVersioned(t, 1).Repository(projections)
+	require.Eventually(t, func() bool {
+		got, err := repo.Load(ctx, "s4")
+		return err == nil && got.State.Count == 7
+	}, 10*time.Second, 5*time.Millisecond)
+	_, err = projections.SaveProjection(ctx, &projection.Stored{Name: "balance", ID: "s0", Source: pgevents.StreamID("acct", "s0"),
+		State: []byte(`{"count": 1000}`)})
+	require.NoError(t, err)
+	_, err = registry.RequestRebuild(ctx, "balance")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		st, err := registry.Status(ctx, "balance")
+		return err == nil && st[0].Build == 2 && st[0].Rebuild == nil
+	}, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, deposit(ctx, events, "s0", "c", 1))
+	require.Eventually(t, func() bool {
+		got, err := repo.Load(ctx, "s0")
+		return err == nil && got.State.Count == 4
+	}, 10*time.Second, 5*time.Millisecond, "repaired, and the switched-in build goes on")
+	status, err := runner.Status(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, status[0].Build)
+	require.Empty(t, status[0].Error)
 }
