@@ -71,7 +71,7 @@ const CodeInvalidArgument = "PE141"
 // Options configure one live projection. Nil means defaults.
 type Options[S, M any] struct {
 	// BatchSize is the most events per batch (consumer.Config.BatchSize).
-	// Defaults to consumer.DefaultBatchSize.
+	// Defaults to DefaultBatchSize.
 	BatchSize int
 	// Group is the consumer group's name. Defaults to "projection:" + the
 	// projector's name.
@@ -148,6 +148,9 @@ func NewProjection[S, M any](projector *projection.Projector[S, M], opts *Option
 	if t.opts.Partitions == 0 {
 		t.opts.Partitions = 1
 	}
+	if t.opts.BatchSize == 0 {
+		t.opts.BatchSize = DefaultBatchSize
+	}
 	return t, nil
 }
 
@@ -185,19 +188,34 @@ func (t *typed[S, M]) key(e pgevents.Event) (string, pgevents.Identifier, bool) 
 	return e.Stream, pgevents.StreamID(e.Category, e.Stream), true
 }
 
+// BatchStore is a projection.Store that loads and saves several
+// projections in one round trip (pgstore's *ProjectionStore, through
+// ForBatch, is one). A live projection batch whose StoreFunc returns one
+// loads every projection the batch touches with one call and saves them
+// with one; other stores are called once per projection.
+type BatchStore interface {
+	projection.Store
+	// LoadProjections returns the projections ids of name in ids' order,
+	// nil for those that do not exist.
+	LoadProjections(ctx context.Context, name string, ids []string) ([]*projection.Stored, error)
+	// SaveProjections saves projections, in order.
+	SaveProjections(ctx context.Context, projections []*projection.Stored) error
+}
+
 // handle folds a batch into its projections: each projection touched is
-// loaded once, updated with its events in batch order, and saved. Every
-// fold runs before the first save, so a projector error saves nothing.
+// loaded once, updated with its events in batch order, and saved (with a
+// BatchStore, all loads in one call and all saves in one). Every fold runs
+// before the first save, so a projector error saves nothing.
 func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name string, events []pgevents.Event) error {
 	type group struct {
-		events []pgevents.Event
+		idx    []int // into events
 		id     string
 		source pgevents.Identifier
 	}
 	var order []*group
 	byID := map[string]*group{}
-	for _, e := range events {
-		id, source, ok := t.key(e)
+	for i := range events {
+		id, source, ok := t.key(events[i])
 		if !ok {
 			continue
 		}
@@ -207,15 +225,39 @@ func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name s
 			byID[id] = g
 			order = append(order, g)
 		}
-		g.events = append(g.events, e)
+		g.idx = append(g.idx, i)
+	}
+	batch, isBatch := store.(BatchStore)
+	var loaded []*projection.Stored
+	if isBatch && len(order) > 0 {
+		ids := make([]string, len(order))
+		for i, g := range order {
+			ids[i] = g.id
+		}
+		var err error
+		if loaded, err = batch.LoadProjections(ctx, name, ids); err != nil {
+			return fmt.Errorf("pgevents: live projection %q: load: %w", name, err)
+		}
 	}
 	saves := make([]*projection.Stored, 0, len(order))
-	for _, g := range order {
-		base, err := t.load(ctx, store, name, g.id, g.source)
+	for i, g := range order {
+		var base *projection.Projection[S, M]
+		var err error
+		if isBatch {
+			base, err = t.fromStored(loaded[i], g.id, g.source)
+		} else {
+			base, err = t.load(ctx, store, name, g.id, g.source)
+		}
 		if err != nil {
 			return err
 		}
-		next, err := t.projector.UpdateEvents(base, g.events)
+		next, err := t.projector.Update(base, func(yield func(pgevents.Event, error) bool) {
+			for _, j := range g.idx {
+				if !yield(events[j], nil) {
+					return
+				}
+			}
+		})
 		if err != nil {
 			return err
 		}
@@ -226,6 +268,12 @@ func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name s
 		}
 		stored.Name = name // name@build while rebuilding
 		saves = append(saves, stored)
+	}
+	if isBatch {
+		if err := batch.SaveProjections(ctx, saves); err != nil {
+			return fmt.Errorf("pgevents: live projection %q: save: %w", name, err)
+		}
+		return nil
 	}
 	for _, s := range saves {
 		if _, err := store.SaveProjection(ctx, s); err != nil {
@@ -240,14 +288,23 @@ func (t *typed[S, M]) load(ctx context.Context, store projection.Store, name, id
 	stored, err := store.LoadProjection(ctx, name, id)
 	switch {
 	case errors.Is(err, pgevents.ErrNotFound):
+		stored = nil
+	case err != nil:
+		return nil, fmt.Errorf("pgevents: live projection %q: load %q: %w", name, id, err)
+	}
+	return t.fromStored(stored, id, source)
+}
+
+// fromStored returns the projection of stored, or the initial one of id
+// when stored is nil.
+func (t *typed[S, M]) fromStored(stored *projection.Stored, id string, source pgevents.Identifier) (*projection.Projection[S, M], error) {
+	if stored == nil {
 		initial, err := t.projector.Initial(source)
 		if err != nil {
 			return nil, err
 		}
 		initial.ID = id
 		return initial, nil
-	case err != nil:
-		return nil, fmt.Errorf("pgevents: live projection %q: load %q: %w", name, id, err)
 	}
 	p, err := projection.FromStored[S, M](stored)
 	if err != nil {
@@ -549,6 +606,12 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 	}
 	return r, nil
 }
+
+// DefaultBatchSize is the most events per batch of a live projection
+// (Options.BatchSize): larger than a consumer's default, since each batch
+// costs a transaction, a load and a save of each projection it touches,
+// and a checkpoint, whatever its size (catching up goes faster).
+const DefaultBatchSize = 1000
 
 // DefaultSwitchInterval is how often a runner checks whether a rebuild has
 // caught up, and whether a rebuild was requested (Config.SwitchInterval).
