@@ -851,12 +851,6 @@ func (r *Runner) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func (r *Runner) state(i int) runState {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.states[i]
-}
-
 func (r *Runner) setState(i int, s runState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
