@@ -21,11 +21,11 @@ import (
 // streams), next to a raw scan of the same category (Category.Scan, pages
 // of 1,000), against the test cluster: events/s of each and their ratio.
 // "total" is a trivial cross-stream projector (one projection: one load
-// and one save per batch of 1,000); "per-stream" keeps one projection per
+// and one save per batch); "per-stream" keeps one projection per
 // stream (the events were appended 1,000 at a time to one stream, so a
-// batch touches one or two streams). PGEVENTS_CATCHUP_BATCH sets the live
-// projections' batch size (default 1000, live.DefaultBatchSize); the raw
-// scan reads pages of 1,000. The catch-up ends when the group's checkpoint
+// batch touches a few streams). PGEVENTS_CATCHUP_BATCH sets the live
+// projections' batch size (default live.DefaultBatchSize, 5,000); the raw
+// scan reads pages of 1,000 (its default, pgevents.DefaultLimit). The catch-up ends when the group's checkpoint
 // reaches the last event (polled every 5 ms, without counting the lag).
 // make bench runs it with 1,000,000 events (scripts/bench.sh).
 func BenchmarkCatchUp(b *testing.B) {
@@ -37,7 +37,7 @@ func BenchmarkCatchUp(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	batchSize := 1000
+	batchSize := 0 // live.DefaultBatchSize
 	if v := os.Getenv("PGEVENTS_CATCHUP_BATCH"); v != "" {
 		var err error
 		if batchSize, err = strconv.Atoi(v); err != nil {

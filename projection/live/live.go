@@ -608,10 +608,14 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 }
 
 // DefaultBatchSize is the most events per batch of a live projection
-// (Options.BatchSize): larger than a consumer's default, since each batch
-// costs a transaction, a load and a save of each projection it touches,
-// and a checkpoint, whatever its size (catching up goes faster).
-const DefaultBatchSize = 1000
+// (Options.BatchSize): much larger than a consumer's default, since each
+// batch costs a transaction, a load and a save of each projection it
+// touches, and a checkpoint, whatever its size. The limit only matters
+// while catching up (a live projection's batches hold the few events
+// appended since the last one), where bigger batches go faster
+// (BenchmarkCatchUp); a rebuild is switched in with up to one batch of
+// events left.
+const DefaultBatchSize = 5000
 
 // DefaultSwitchInterval is how often a runner checks whether a rebuild has
 // caught up, and whether a rebuild was requested (Config.SwitchInterval).
