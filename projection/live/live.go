@@ -613,9 +613,13 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 // touches, and a checkpoint, whatever its size. The limit only matters
 // while catching up (a live projection's batches hold the few events
 // appended since the last one), where bigger batches go faster
-// (BenchmarkCatchUp); a rebuild is switched in with up to one batch of
-// events left.
+// (BenchmarkCatchUp).
 const DefaultBatchSize = 5000
+
+// MaxSwitchLag is the most events a rebuild may still have to project when
+// the runner switches it in (fewer when Options.BatchSize is smaller): the
+// rest is projected after the switch, as new events are.
+const MaxSwitchLag = 1000
 
 // DefaultSwitchInterval is how often a runner checks whether a rebuild has
 // caught up, and whether a rebuild was requested (Config.SwitchInterval).
@@ -631,7 +635,7 @@ const DefaultSwitchInterval = time.Second
 // first error of that, starting nothing): a projector version newer than
 // the serving one starts (or, after a restart, resumes) a blue/green
 // rebuild, which Run switches in once it has at most one batch of events
-// left (checked every Config.SwitchInterval); it records each failure.
+// left (and at most MaxSwitchLag; checked every Config.SwitchInterval); it records each failure.
 // Every Config.SwitchInterval it also looks for a rebuild requested for
 // its version (pgevents.request_live_projection_rebuild, "pgevents
 // projections rebuild NAME --request", RequestRebuild of the stores): it
@@ -815,7 +819,7 @@ func (r *Runner) switchedElsewhere(ctx context.Context, p Projection, rebuild *b
 // (at most one batch left), and reports whether it now serves (switched
 // here or by another process).
 func (r *Runner) trySwitch(ctx context.Context, i int, p Projection, br *buildRun) bool {
-	maxLag := int64(p.batchSize())
+	maxLag := int64(min(p.batchSize(), MaxSwitchLag))
 	if maxLag <= 0 {
 		maxLag = consumer.DefaultBatchSize
 	}
