@@ -427,9 +427,10 @@ type State string
 const (
 	// StateStopped: the runner is not running it (not started, or ended).
 	StateStopped State = "stopped"
-	// StateCatchingUp: running, with more than one batch of events to go.
+	// StateCatchingUp: running, with more than one batch of events to go
+	// (and more than MaxSwitchLag).
 	StateCatchingUp State = "catching-up"
-	// StateLive: running, at most one batch behind.
+	// StateLive: running, at most one batch (and MaxSwitchLag) behind.
 	StateLive State = "live"
 	// StateParked: running, with parked events (OnError Park).
 	StateParked State = "parked"
@@ -893,7 +894,7 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 		}
 		batch := int64(consumer.DefaultBatchSize)
 		if p.batchSize() > 0 {
-			batch = int64(p.batchSize())
+			batch = int64(min(p.batchSize(), MaxSwitchLag))
 		}
 		for _, part := range parts {
 			if s.Cursor.Less(part.Checkpoint) {
