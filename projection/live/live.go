@@ -388,7 +388,7 @@ type Builds struct {
 	// newer than Version when a runner with a newer version started the
 	// rebuild, equal to it when the rebuild was requested
 	// (RequestRebuild, pgevents.request_live_projection_rebuild,
-	// "pgevents projections rebuild NAME --request").
+	// "pgevents projections rebuild NAME").
 	RebuildVersion int
 }
 
@@ -639,7 +639,7 @@ const DefaultSwitchInterval = time.Second
 // left (and at most MaxSwitchLag; checked every Config.SwitchInterval); it records each failure.
 // Every Config.SwitchInterval it also looks for a rebuild requested for
 // its version (pgevents.request_live_projection_rebuild, "pgevents
-// projections rebuild NAME --request", RequestRebuild of the stores): it
+// projections rebuild NAME", RequestRebuild of the stores): it
 // runs that build beside the serving one, switches it in once caught up,
 // and goes on with it, stopping the old build's consumer quietly. A
 // requested rebuild that fails is recorded and not retried by this Run;

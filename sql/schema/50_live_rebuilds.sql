@@ -4,7 +4,7 @@
 -- Built identically by migrations/00011_live_projection_rebuilds.sql.
 
 -- Rebuilds requested from SQL (pgevents.request_live_projection_rebuild,
--- "pgevents projections rebuild NAME --request"): a new build of the
+-- "pgevents projections rebuild NAME"): a new build of the
 -- serving version, so a rebuild may now be of the same version as the
 -- serving one (building_version >= version).
 ALTER TABLE pgevents.live_projections DROP CONSTRAINT live_projections_building_check;
