@@ -10,6 +10,7 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -413,14 +414,17 @@ func (c *Consumer) heartbeat(ctx context.Context, stop func(error), done chan<- 
 func (c *Consumer) process(ctx context.Context, deliveries []Delivery) (err error) {
 	ctx, batch := c.tel.startBatch(ctx, deliveries)
 	defer func() { batch.end(err) }()
-	fresh := deliveries[:0:0]
-	for _, d := range deliveries {
-		if d.ParkedID == 0 {
-			fresh = append(fresh, d)
-			continue
-		}
-		if done, err := c.processOne(ctx, d, true); err != nil || !done {
-			return err
+	fresh := deliveries // usually no replays: no copy
+	if slices.ContainsFunc(deliveries, func(d Delivery) bool { return d.ParkedID != 0 }) {
+		fresh = make([]Delivery, 0, len(deliveries))
+		for _, d := range deliveries {
+			if d.ParkedID == 0 {
+				fresh = append(fresh, d)
+				continue
+			}
+			if done, err := c.processOne(ctx, d, true); err != nil || !done {
+				return err
+			}
 		}
 	}
 	if len(fresh) == 0 {

@@ -796,3 +796,35 @@ func trigrams(s string) map[[3]rune]struct{} {
 	}
 	return set
 }
+
+// dropName deletes every projection named name and returns how many.
+func (s *ProjectionStore) dropName(name string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := int64(len(s.names[name]))
+	delete(s.names, name)
+	return n
+}
+
+// replaceName replaces the projections named name with those named from,
+// renamed (a live projection's switch).
+func (s *ProjectionStore) replaceName(name, from string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := s.names[from]
+	delete(s.names, from)
+	delete(s.names, name)
+	for _, r := range rows {
+		r.stored.Name = name
+	}
+	if len(rows) > 0 {
+		s.names[name] = rows
+	}
+}
+
+// countName returns how many projections are named name.
+func (s *ProjectionStore) countName(name string) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return int64(len(s.names[name]))
+}

@@ -7,6 +7,7 @@ package pgeventsdb
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
@@ -15,6 +16,67 @@ import (
 var (
 	ErrBatchAlreadyClosed = errors.New("batch already closed")
 )
+
+const loadProjectionBatch = `-- name: LoadProjectionBatch :batchone
+SELECT name, id, source, state, metadata, created_at, updated_at FROM pgevents.load_projection(p_name => $1, p_id => $2)
+`
+
+type LoadProjectionBatchBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type LoadProjectionBatchParams struct {
+	Name string
+	ID   string
+}
+
+// LoadProjectionBatch is LoadProjection for several projections in one
+// pipelined round trip (live projection batches).
+func (q *Queries) LoadProjectionBatch(ctx context.Context, db DBTX, arg []*LoadProjectionBatchParams) *LoadProjectionBatchBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.Name,
+			a.ID,
+		}
+		batch.Queue(loadProjectionBatch, vals...)
+	}
+	br := db.SendBatch(ctx, batch)
+	return &LoadProjectionBatchBatchResults{br, len(arg), false}
+}
+
+func (b *LoadProjectionBatchBatchResults) QueryRow(f func(int, *Projection, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		var i Projection
+		if b.closed {
+			if f != nil {
+				f(t, nil, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		row := b.br.QueryRow()
+		err := row.Scan(
+			&i.Name,
+			&i.ID,
+			&i.Source,
+			&i.State,
+			&i.Metadata,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		)
+		if f != nil {
+			f(t, &i, err)
+		}
+	}
+}
+
+func (b *LoadProjectionBatchBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}
 
 const parkConsumerEvent = `-- name: ParkConsumerEvent :batchexec
 SELECT pgevents.park_consumer_event(
@@ -151,6 +213,79 @@ func (b *SaveConsumerCheckpointBatchResults) Exec(f func(int, error)) {
 }
 
 func (b *SaveConsumerCheckpointBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}
+
+const saveProjectionBatch = `-- name: SaveProjectionBatch :batchone
+SELECT name, id, source, state, metadata, created_at, updated_at FROM pgevents.save_projection(
+  p_name => $1,
+  p_id => $2,
+  p_source => $3,
+  p_state => $4,
+  p_metadata => $5
+)
+`
+
+type SaveProjectionBatchBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type SaveProjectionBatchParams struct {
+	Name     string
+	ID       string
+	Source   json.RawMessage
+	State    json.RawMessage
+	Metadata json.RawMessage
+}
+
+// SaveProjectionBatch is SaveProjection for several projections in one
+// pipelined round trip (live projection batches).
+func (q *Queries) SaveProjectionBatch(ctx context.Context, db DBTX, arg []*SaveProjectionBatchParams) *SaveProjectionBatchBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.Name,
+			a.ID,
+			a.Source,
+			a.State,
+			a.Metadata,
+		}
+		batch.Queue(saveProjectionBatch, vals...)
+	}
+	br := db.SendBatch(ctx, batch)
+	return &SaveProjectionBatchBatchResults{br, len(arg), false}
+}
+
+func (b *SaveProjectionBatchBatchResults) QueryRow(f func(int, *Projection, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		var i Projection
+		if b.closed {
+			if f != nil {
+				f(t, nil, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		row := b.br.QueryRow()
+		err := row.Scan(
+			&i.Name,
+			&i.ID,
+			&i.Source,
+			&i.State,
+			&i.Metadata,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		)
+		if f != nil {
+			f(t, &i, err)
+		}
+	}
+}
+
+func (b *SaveProjectionBatchBatchResults) Close() error {
 	b.closed = true
 	return b.br.Close()
 }

@@ -61,8 +61,50 @@ func (q *Queries) FailLiveProjection(ctx context.Context, db DBTX, arg *FailLive
 	return found, err
 }
 
+const findLiveProjection = `-- name: FindLiveProjection :many
+SELECT name, version, group_name, category, error, failed_at, registered_at, build, building_version, building_build, building_group, building_started_at, switched_at, building_requested_at, build_started_at FROM pgevents.find_live_projection(p_name => $1)
+`
+
+// FindLiveProjection calls pgevents.find_live_projection: the registry row
+// of live projection Name (no row: no such projection).
+func (q *Queries) FindLiveProjection(ctx context.Context, db DBTX, name string) ([]*LiveProjection, error) {
+	rows, err := db.Query(ctx, findLiveProjection, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*LiveProjection
+	for rows.Next() {
+		var i LiveProjection
+		if err := rows.Scan(
+			&i.Name,
+			&i.Version,
+			&i.GroupName,
+			&i.Category,
+			&i.Error,
+			&i.FailedAt,
+			&i.RegisteredAt,
+			&i.Build,
+			&i.BuildingVersion,
+			&i.BuildingBuild,
+			&i.BuildingGroup,
+			&i.BuildingStartedAt,
+			&i.SwitchedAt,
+			&i.BuildingRequestedAt,
+			&i.BuildStartedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const liveProjectionStatus = `-- name: LiveProjectionStatus :many
-SELECT name, version, group_name, category, state, transaction_id, sequence_number, lag_events, lag, parked_events, owned_partitions, partitions, error, failed_at, registered_at, build, building_version, building_build, building_group, building_lag_events, building_projections, building_started_at, switched_at FROM pgevents.live_projection_status(p_name => $1)
+SELECT name, version, group_name, category, state, transaction_id, sequence_number, lag_events, lag, parked_events, owned_partitions, partitions, error, failed_at, registered_at, build, building_version, building_build, building_group, building_lag_events, building_projections, building_started_at, switched_at, events_done, events_total, rate, eta, build_started_at, building_events_done, building_events_total, building_rate, building_eta, building_requested_at FROM pgevents.live_projection_status(p_name => $1)
 `
 
 // LiveProjectionStatus calls pgevents.live_projection_status: every live
@@ -100,6 +142,16 @@ func (q *Queries) LiveProjectionStatus(ctx context.Context, db DBTX, name *strin
 			&i.BuildingProjections,
 			&i.BuildingStartedAt,
 			&i.SwitchedAt,
+			&i.EventsDone,
+			&i.EventsTotal,
+			&i.Rate,
+			&i.Eta,
+			&i.BuildStartedAt,
+			&i.BuildingEventsDone,
+			&i.BuildingEventsTotal,
+			&i.BuildingRate,
+			&i.BuildingEta,
+			&i.BuildingRequestedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -112,7 +164,7 @@ func (q *Queries) LiveProjectionStatus(ctx context.Context, db DBTX, name *strin
 }
 
 const registerLiveProjection = `-- name: RegisterLiveProjection :one
-SELECT name, version, group_name, category, error, failed_at, registered_at, build, building_version, building_build, building_group, building_started_at, switched_at FROM pgevents.register_live_projection(
+SELECT name, version, group_name, category, error, failed_at, registered_at, build, building_version, building_build, building_group, building_started_at, switched_at, building_requested_at, build_started_at FROM pgevents.register_live_projection(
   p_name => $1,
   p_version => $2,
   p_group => $3,
@@ -152,8 +204,53 @@ func (q *Queries) RegisterLiveProjection(ctx context.Context, db DBTX, arg *Regi
 		&i.BuildingGroup,
 		&i.BuildingStartedAt,
 		&i.SwitchedAt,
+		&i.BuildingRequestedAt,
+		&i.BuildStartedAt,
 	)
 	return &i, err
+}
+
+const requestLiveProjectionRebuild = `-- name: RequestLiveProjectionRebuild :many
+SELECT name, version, group_name, category, error, failed_at, registered_at, build, building_version, building_build, building_group, building_started_at, switched_at, building_requested_at, build_started_at FROM pgevents.request_live_projection_rebuild(p_name => $1)
+`
+
+// RequestLiveProjectionRebuild calls pgevents.request_live_projection_rebuild:
+// starts a rebuild of the serving version of live projection Name (no-op
+// while one is in progress); no row when there is no such projection.
+func (q *Queries) RequestLiveProjectionRebuild(ctx context.Context, db DBTX, name string) ([]*LiveProjection, error) {
+	rows, err := db.Query(ctx, requestLiveProjectionRebuild, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []*LiveProjection
+	for rows.Next() {
+		var i LiveProjection
+		if err := rows.Scan(
+			&i.Name,
+			&i.Version,
+			&i.GroupName,
+			&i.Category,
+			&i.Error,
+			&i.FailedAt,
+			&i.RegisteredAt,
+			&i.Build,
+			&i.BuildingVersion,
+			&i.BuildingBuild,
+			&i.BuildingGroup,
+			&i.BuildingStartedAt,
+			&i.SwitchedAt,
+			&i.BuildingRequestedAt,
+			&i.BuildStartedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const switchLiveProjection = `-- name: SwitchLiveProjection :one

@@ -166,12 +166,16 @@ type LiveProjection struct {
 	RegisteredAt time.Time
 	// The build serving reads: its rows are stored under the projection name. Each rebuild is a new build (blue/green).
 	Build int32
-	// A newer projector version being rebuilt beside the serving one (NULL: none): its build (building_build) folds from the start through its own group (building_group) into rows named name@build, until pgevents.switch_live_projection swaps them in atomically.
+	// The projector version being rebuilt beside the serving one (NULL: none): a newer one (a runner with a newer version started it), or the serving one (requested with pgevents.request_live_projection_rebuild). Its build (building_build) folds from the first event through its own group (building_group) into rows named name@build, until pgevents.switch_live_projection swaps them in atomically.
 	BuildingVersion   *int32
 	BuildingBuild     *int32
 	BuildingGroup     *string
 	BuildingStartedAt *time.Time
 	SwitchedAt        *time.Time
+	// When the rebuild in progress was requested with pgevents.request_live_projection_rebuild (NULL: none, or started by a runner with a newer projector version).
+	BuildingRequestedAt *time.Time
+	// When the serving build started folding from the first event (its registration, or the start of the rebuild that was switched in): the progress rate of pgevents.live_projection_status is an average since then.
+	BuildStartedAt time.Time
 }
 
 // Row type of pgevents.live_projection_status() (always empty itself).
@@ -199,6 +203,16 @@ type LiveProjectionStatus struct {
 	BuildingProjections *int64
 	BuildingStartedAt   *time.Time
 	SwitchedAt          *time.Time
+	EventsDone          int64
+	EventsTotal         int64
+	Rate                *float64
+	Eta                 *time.Duration
+	BuildStartedAt      time.Time
+	BuildingEventsDone  *int64
+	BuildingEventsTotal *int64
+	BuildingRate        *float64
+	BuildingEta         *time.Duration
+	BuildingRequestedAt *time.Time
 }
 
 // Parked events of consumer groups, joined with the events. Row type of pgevents.list_parked_events.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -15,7 +16,8 @@ import (
 
 // LiveProjectionStore is the PostgreSQL registry of live projections (table
 // pgevents.live_projections, through the SQL functions
-// register_live_projection, fail_live_projection, live_projection_status and
+// register_live_projection, fail_live_projection, live_projection_status,
+// find_live_projection, request_live_projection_rebuild and
 // drop_live_projection). It is a live.Registry: give it to
 // live.Config.Registry, and the runner's projections, their versions and
 // the errors that stop them are visible from SQL and the CLI
@@ -65,10 +67,60 @@ func (s *LiveProjectionStore) RegisterLiveProjection(ctx context.Context, r *liv
 	if err != nil {
 		return nil, interpretError(fmt.Sprintf("register live projection %q", r.Name), err)
 	}
-	if row.BuildingVersion != nil && int(*row.BuildingVersion) == r.Version && row.BuildingBuild != nil && row.BuildingGroup != nil {
-		return &live.Assignment{Build: int(*row.BuildingBuild), Group: *row.BuildingGroup, Rebuilding: true}, nil
+	b := buildsFromInternal(row)
+	if b.Rebuild != nil && b.RebuildVersion == r.Version && b.Version != r.Version {
+		return b.Rebuild, nil
 	}
-	return &live.Assignment{Build: int(row.Build), Group: row.GroupName}, nil
+	return &b.Serving, nil
+}
+
+// buildsFromInternal returns the builds of a registry row.
+func buildsFromInternal(row *pgeventsdb.LiveProjection) *live.Builds {
+	b := &live.Builds{Serving: live.Assignment{Build: int(row.Build), Group: row.GroupName}, Version: int(row.Version)}
+	if row.BuildingVersion != nil && row.BuildingBuild != nil && row.BuildingGroup != nil {
+		b.Rebuild = &live.Assignment{Build: int(*row.BuildingBuild), Group: *row.BuildingGroup, Rebuilding: true}
+		b.RebuildVersion = int(*row.BuildingVersion)
+	}
+	return b
+}
+
+// FindLiveProjection returns the builds of live projection name
+// (pgevents.find_live_projection): the serving one and the rebuild in
+// progress. It returns an error matching pgevents.ErrNotFound when no live
+// projection has the name.
+func (s *LiveProjectionStore) FindLiveProjection(ctx context.Context, name string) (*live.Builds, error) {
+	if err := checkText(pgevents.CodeInvalidName, "name", name); err != nil {
+		return nil, err
+	}
+	rows, err := s.queries.FindLiveProjection(ctx, s.db, name)
+	if err != nil {
+		return nil, interpretError(fmt.Sprintf("find live projection %q", name), err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("pgevents: find live projection %q: %w", name, pgevents.ErrNotFound)
+	}
+	return buildsFromInternal(rows[0]), nil
+}
+
+// RequestRebuild starts a blue/green rebuild of the serving version of live
+// projection name (pgevents.request_live_projection_rebuild): a new build
+// folds from the first event beside the serving one, run by the projection's
+// runners (they pick it up within their SwitchInterval), and is switched in
+// once caught up. With a rebuild already in progress it changes nothing. It
+// returns the projection's builds, and an error matching
+// pgevents.ErrNotFound when no live projection has the name.
+func (s *LiveProjectionStore) RequestRebuild(ctx context.Context, name string) (*live.Builds, error) {
+	if err := checkText(pgevents.CodeInvalidName, "name", name); err != nil {
+		return nil, err
+	}
+	rows, err := s.queries.RequestLiveProjectionRebuild(ctx, s.db, name)
+	if err != nil {
+		return nil, interpretError(fmt.Sprintf("request live projection rebuild %q", name), err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("pgevents: request live projection rebuild %q: %w", name, pgevents.ErrNotFound)
+	}
+	return buildsFromInternal(rows[0]), nil
 }
 
 // CheckBuild runs pgevents.check_live_projection_build in the batch's
@@ -156,6 +208,7 @@ func (s *LiveProjectionStore) Status(ctx context.Context, name string) ([]live.S
 		if r.Error != nil {
 			st.Error = *r.Error
 		}
+		st.Progress = progressFromInternal(r.EventsDone, r.EventsTotal, r.Rate, r.Eta)
 		if r.BuildingBuild != nil && r.BuildingVersion != nil && r.BuildingGroup != nil {
 			rb := &live.RebuildStatus{Build: int(*r.BuildingBuild), Group: *r.BuildingGroup, LagEvents: -1,
 				Version: int(*r.BuildingVersion)}
@@ -167,6 +220,12 @@ func (s *LiveProjectionStore) Status(ctx context.Context, name string) ([]live.S
 			}
 			if r.BuildingStartedAt != nil {
 				rb.StartedAt = *r.BuildingStartedAt
+			}
+			rb.Requested = r.BuildingRequestedAt != nil
+			if r.BuildingEventsDone != nil && r.BuildingEventsTotal != nil {
+				rb.Progress = progressFromInternal(*r.BuildingEventsDone, *r.BuildingEventsTotal, r.BuildingRate, r.BuildingEta)
+			} else {
+				rb.Progress.ETA = -1
 			}
 			st.Rebuild = rb
 		}
@@ -195,3 +254,19 @@ func (s *LiveProjectionStore) Drop(ctx context.Context, name string) (int64, err
 }
 
 func int32Ptr(v int32) *int32 { return &v }
+
+// progressFromInternal returns a build's progress from
+// pgevents.live_projection_status's columns.
+func progressFromInternal(done, total int64, rate *float64, eta *time.Duration) live.Progress {
+	p := live.Progress{EventsDone: done, EventsTotal: total, ETA: -1}
+	if rate != nil {
+		p.Rate = *rate
+	}
+	switch {
+	case done >= total:
+		p.ETA = 0
+	case eta != nil:
+		p.ETA = *eta
+	}
+	return p
+}

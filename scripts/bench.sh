@@ -15,8 +15,13 @@
 # groups, see scripts/bench_consumers.sh; BENCH_CONSUMERS=0 skips it). Last,
 # the telemetry overhead (pgstore's BenchmarkTelemetry: no-op providers vs a
 # recording OpenTelemetry SDK, side by side, on the Go tests' own throwaway
-# cluster; ~15 s); BENCH_TELEMETRY=0 skips it. About 18 minutes with the
-# defaults on a 2-core machine.
+# cluster; ~15 s); BENCH_TELEMETRY=0 skips it. Then live projection
+# catch-up (projection/live BenchmarkCatchUp: 1,000,000 events projected by
+# a trivial projector, per stream and into one cross-stream projection,
+# next to a raw category read of the same events: events/s of each and the
+# ratios; on the Go tests' own throwaway cluster; ~3 minutes;
+# BENCH_LIVE_EVENTS=n changes the count); BENCH_LIVE=0 skips it. About 21
+# minutes with the defaults on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pgevents-bench.XXXXXX")
@@ -40,4 +45,9 @@ fi
 if [ "${BENCH_TELEMETRY:-1}" != 0 ]; then
   echo "== telemetry overhead (sdk/noop: a recording OpenTelemetry SDK vs the no-op default)"
   go test -count=1 -run '^$' -bench 'Telemetry' -benchtime 2000x ./pgstore/ | grep -E '^(Benchmark|ok|FAIL)'
+fi
+if [ "${BENCH_LIVE:-1}" != 0 ]; then
+  echo "== live projection catch-up (${BENCH_LIVE_EVENTS:-1000000} events; */raw: catch-up rate / raw category read rate)"
+  PGEVENTS_CATCHUP_EVENTS="${BENCH_LIVE_EVENTS:-1000000}" go test -count=1 -run '^$' -bench 'CatchUp' -benchtime 1x -timeout 30m \
+    ./projection/live/ | grep -E '^(Benchmark|ok|FAIL)'
 fi

@@ -54,6 +54,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pgevents/pgevents"
@@ -70,7 +71,7 @@ const CodeInvalidArgument = "PE141"
 // Options configure one live projection. Nil means defaults.
 type Options[S, M any] struct {
 	// BatchSize is the most events per batch (consumer.Config.BatchSize).
-	// Defaults to consumer.DefaultBatchSize.
+	// Defaults to DefaultBatchSize.
 	BatchSize int
 	// Group is the consumer group's name. Defaults to "projection:" + the
 	// projector's name.
@@ -147,6 +148,9 @@ func NewProjection[S, M any](projector *projection.Projector[S, M], opts *Option
 	if t.opts.Partitions == 0 {
 		t.opts.Partitions = 1
 	}
+	if t.opts.BatchSize == 0 {
+		t.opts.BatchSize = DefaultBatchSize
+	}
 	return t, nil
 }
 
@@ -184,19 +188,34 @@ func (t *typed[S, M]) key(e pgevents.Event) (string, pgevents.Identifier, bool) 
 	return e.Stream, pgevents.StreamID(e.Category, e.Stream), true
 }
 
+// BatchStore is a projection.Store that loads and saves several
+// projections in one round trip (pgstore's *ProjectionStore, through
+// ForBatch, is one). A live projection batch whose StoreFunc returns one
+// loads every projection the batch touches with one call and saves them
+// with one; other stores are called once per projection.
+type BatchStore interface {
+	projection.Store
+	// LoadProjections returns the projections ids of name in ids' order,
+	// nil for those that do not exist.
+	LoadProjections(ctx context.Context, name string, ids []string) ([]*projection.Stored, error)
+	// SaveProjections saves projections, in order.
+	SaveProjections(ctx context.Context, projections []*projection.Stored) error
+}
+
 // handle folds a batch into its projections: each projection touched is
-// loaded once, updated with its events in batch order, and saved. Every
-// fold runs before the first save, so a projector error saves nothing.
+// loaded once, updated with its events in batch order, and saved (with a
+// BatchStore, all loads in one call and all saves in one). Every fold runs
+// before the first save, so a projector error saves nothing.
 func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name string, events []pgevents.Event) error {
 	type group struct {
-		events []pgevents.Event
+		idx    []int // into events
 		id     string
 		source pgevents.Identifier
 	}
 	var order []*group
 	byID := map[string]*group{}
-	for _, e := range events {
-		id, source, ok := t.key(e)
+	for i := range events {
+		id, source, ok := t.key(events[i])
 		if !ok {
 			continue
 		}
@@ -206,15 +225,39 @@ func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name s
 			byID[id] = g
 			order = append(order, g)
 		}
-		g.events = append(g.events, e)
+		g.idx = append(g.idx, i)
+	}
+	batch, isBatch := store.(BatchStore)
+	var loaded []*projection.Stored
+	if isBatch && len(order) > 0 {
+		ids := make([]string, len(order))
+		for i, g := range order {
+			ids[i] = g.id
+		}
+		var err error
+		if loaded, err = batch.LoadProjections(ctx, name, ids); err != nil {
+			return fmt.Errorf("pgevents: live projection %q: load: %w", name, err)
+		}
 	}
 	saves := make([]*projection.Stored, 0, len(order))
-	for _, g := range order {
-		base, err := t.load(ctx, store, name, g.id, g.source)
+	for i, g := range order {
+		var base *projection.Projection[S, M]
+		var err error
+		if isBatch {
+			base, err = t.fromStored(loaded[i], g.id, g.source)
+		} else {
+			base, err = t.load(ctx, store, name, g.id, g.source)
+		}
 		if err != nil {
 			return err
 		}
-		next, err := t.projector.UpdateEvents(base, g.events)
+		next, err := t.projector.Update(base, func(yield func(pgevents.Event, error) bool) {
+			for _, j := range g.idx {
+				if !yield(events[j], nil) {
+					return
+				}
+			}
+		})
 		if err != nil {
 			return err
 		}
@@ -225,6 +268,12 @@ func (t *typed[S, M]) handle(ctx context.Context, store projection.Store, name s
 		}
 		stored.Name = name // name@build while rebuilding
 		saves = append(saves, stored)
+	}
+	if isBatch {
+		if err := batch.SaveProjections(ctx, saves); err != nil {
+			return fmt.Errorf("pgevents: live projection %q: save: %w", name, err)
+		}
+		return nil
 	}
 	for _, s := range saves {
 		if _, err := store.SaveProjection(ctx, s); err != nil {
@@ -239,14 +288,23 @@ func (t *typed[S, M]) load(ctx context.Context, store projection.Store, name, id
 	stored, err := store.LoadProjection(ctx, name, id)
 	switch {
 	case errors.Is(err, pgevents.ErrNotFound):
+		stored = nil
+	case err != nil:
+		return nil, fmt.Errorf("pgevents: live projection %q: load %q: %w", name, id, err)
+	}
+	return t.fromStored(stored, id, source)
+}
+
+// fromStored returns the projection of stored, or the initial one of id
+// when stored is nil.
+func (t *typed[S, M]) fromStored(stored *projection.Stored, id string, source pgevents.Identifier) (*projection.Projection[S, M], error) {
+	if stored == nil {
 		initial, err := t.projector.Initial(source)
 		if err != nil {
 			return nil, err
 		}
 		initial.ID = id
 		return initial, nil
-	case err != nil:
-		return nil, fmt.Errorf("pgevents: live projection %q: load %q: %w", name, id, err)
 	}
 	p, err := projection.FromStored[S, M](stored)
 	if err != nil {
@@ -317,11 +375,29 @@ type Assignment struct {
 	Rebuilding bool
 }
 
+// Builds are a live projection's builds as a Registry records them.
+type Builds struct {
+	// Serving is the build serving reads (Rebuilding false).
+	Serving Assignment
+	// Version is the serving projector version.
+	Version int
+	// Rebuild is the build being rebuilt beside it (Rebuilding true); nil
+	// when none.
+	Rebuild *Assignment
+	// RebuildVersion is the projector version being rebuilt (0: none):
+	// newer than Version when a runner with a newer version started the
+	// rebuild, equal to it when the rebuild was requested
+	// (RequestRebuild, pgevents.request_live_projection_rebuild,
+	// "pgevents projections rebuild NAME").
+	RebuildVersion int
+}
+
 // Registry records live projections and runs their blue/green rebuilds:
-// pgstore's LiveProjectionStore keeps them in pgevents.live_projections.
-// A projector whose version is newer than the serving one is rebuilt from
-// the first event, into rows of its own, while the serving version keeps
-// serving reads; once caught up it is switched in atomically.
+// pgstore's LiveProjectionStore keeps them in pgevents.live_projections,
+// memstore's in memory. A projector whose version is newer than the
+// serving one, or a rebuild requested for the serving version, is rebuilt
+// from the first event, into rows of its own, while the serving build
+// keeps serving reads; once caught up it is switched in atomically.
 type Registry interface {
 	// RegisterLiveProjection records (or updates) a projection, clears its
 	// error and returns the build its runner runs: the serving build for
@@ -339,6 +415,10 @@ type Registry interface {
 	// SwitchLiveProjection switches build in when it has at most maxLag
 	// events left, and reports whether it did.
 	SwitchLiveProjection(ctx context.Context, name string, build int, maxLag int64) (bool, error)
+	// FindLiveProjection returns the projection's builds (an error matching
+	// pgevents.ErrNotFound when it is not registered). Runners poll it
+	// every Config.SwitchInterval to pick up requested rebuilds.
+	FindLiveProjection(ctx context.Context, name string) (*Builds, error)
 }
 
 // State is what a live projection is doing.
@@ -347,9 +427,10 @@ type State string
 const (
 	// StateStopped: the runner is not running it (not started, or ended).
 	StateStopped State = "stopped"
-	// StateCatchingUp: running, with more than one batch of events to go.
+	// StateCatchingUp: running, with more than one batch of events to go
+	// (and more than MaxSwitchLag).
 	StateCatchingUp State = "catching-up"
-	// StateLive: running, at most one batch behind.
+	// StateLive: running, at most one batch (and MaxSwitchLag) behind.
 	StateLive State = "live"
 	// StateParked: running, with parked events (OnError Park).
 	StateParked State = "parked"
@@ -357,9 +438,34 @@ const (
 	StateFailed State = "failed"
 )
 
+// Progress is how far a build has got: events done of the total, the
+// rate and the time left at that rate.
+type Progress struct {
+	// EventsDone is how many events the build has projected.
+	EventsDone int64
+	// EventsTotal is EventsDone plus the events left (LagEvents).
+	EventsTotal int64
+	// Rate is events per second (0: unknown yet).
+	Rate float64
+	// ETA is the time left at Rate (0: nothing left; -1: unknown).
+	ETA time.Duration
+}
+
+// eta returns the time left for left events at rate.
+func eta(left int64, rate float64) time.Duration {
+	switch {
+	case left <= 0:
+		return 0
+	case rate <= 0:
+		return -1
+	}
+	return time.Duration(float64(left) / rate * float64(time.Second))
+}
+
 // Status is the state of one live projection.
 type Status struct {
-	// Build is the build the runner runs (1 without a Registry).
+	// Build is the build serving reads (the one the runner runs, 1
+	// without a Registry).
 	Build int
 	// Cursor is the most advanced checkpoint of the group's partitions.
 	Cursor pgevents.Cursor
@@ -375,12 +481,20 @@ type Status struct {
 	Name string
 	// ParkedEvents is how many events are parked.
 	ParkedEvents int64
+	// Progress is the build's progress. From pgstore.LiveProjectionStore
+	// (pgevents.live_projection_status): the events of the source
+	// projected, of all committed, and the average rate since the build
+	// started. From Runner.Status: this run's progress: the events this
+	// runner projected since it started the build, plus LagEvents, and its
+	// rate.
+	Progress Progress
 	// Rebuild is the blue/green rebuild in progress beside the serving
-	// build, as the registry reports it (pgstore.LiveProjectionStore.Status);
-	// nil when none (and always nil in Runner.Status).
+	// build; nil when none. Runner.Status reports the rebuilds this runner
+	// runs beside a serving build it runs.
 	Rebuild *RebuildStatus
 	// Rebuilding reports that the build is a blue/green rebuild not
-	// switched in yet (its rows are not the ones readers see).
+	// switched in yet (its rows are not the ones readers see): Runner.Status
+	// of a runner whose projector version is newer than the serving one.
 	Rebuilding bool
 	// State is what the projection is doing.
 	State State
@@ -397,16 +511,23 @@ type RebuildStatus struct {
 	// LagEvents is how many events it has left to project; -1 before its
 	// runner created its group.
 	LagEvents int64
-	// Projections is how many projections it has built so far.
+	// Progress is its progress (see Status.Progress).
+	Progress Progress
+	// Projections is how many projections it has built so far (0 in
+	// Runner.Status).
 	Projections int64
+	// Requested reports a rebuild requested for the serving version
+	// (RequestRebuild) rather than started by a newer projector version.
+	Requested bool
 	// StartedAt is when the rebuild started.
 	StartedAt time.Time
 	// Version is the projector version being rebuilt.
 	Version int
 }
 
-// Runner runs live projections, one consumer each, in one process. It is
-// safe for concurrent use; Run may be called once at a time.
+// Runner runs live projections, one consumer each (two while it rebuilds
+// one beside its serving build), in one process. It is safe for
+// concurrent use; Run may be called once at a time.
 type Runner struct {
 	cfg         Config
 	mu          sync.Mutex
@@ -416,20 +537,38 @@ type Runner struct {
 
 // runState is the runner's view of one projection.
 type runState struct {
-	assignment Assignment
-	err        error
-	running    bool
+	serving *buildRun // the build the runner runs as its own (maybe a rebuild of a newer version)
+	rebuild *buildRun // a requested rebuild it runs beside it
+	err     error
+	running bool
 }
 
-// newConsumer returns the consumer of projection p running assignment a.
-func (r *Runner) newConsumer(p Projection, a Assignment) (*consumer.Consumer, error) {
+// buildRun is one build a runner runs: its assignment, what it projected.
+type buildRun struct {
+	a       Assignment
+	cancel  context.CancelFunc
+	handled atomic.Int64
+	started time.Time
+	retired bool // switched out by this runner: its end is not a failure
+}
+
+// newConsumer returns the consumer of projection p running build br.
+func (r *Runner) newConsumer(p Projection, br *buildRun) (*consumer.Consumer, error) {
 	var target func(ctx context.Context, b *consumer.Batch) (string, error)
 	if reg := r.cfg.Registry; reg != nil {
 		target = func(ctx context.Context, b *consumer.Batch) (string, error) {
-			return reg.CheckBuild(ctx, b, p.Name(), a.Build)
+			return reg.CheckBuild(ctx, b, p.Name(), br.a.Build)
 		}
 	}
-	ccfg := p.consumerConfig(a.Group, r.cfg.Projections, target)
+	ccfg := p.consumerConfig(br.a.Group, r.cfg.Projections, target)
+	handler := ccfg.Handler
+	ccfg.Handler = func(ctx context.Context, b *consumer.Batch) error {
+		if err := handler(ctx, b); err != nil {
+			return err
+		}
+		br.handled.Add(int64(len(b.Events)))
+		return nil
+	}
 	ccfg.Lease, ccfg.Logger, ccfg.Member, ccfg.PollInterval, ccfg.Waker = r.cfg.Lease, r.cfg.Logger, r.cfg.Member, r.cfg.PollInterval, r.cfg.Waker
 	c, err := consumer.New(r.cfg.Consumers, &ccfg)
 	if err != nil {
@@ -461,16 +600,30 @@ func NewRunner(cfg *Config, projections ...Projection) (*Runner, error) {
 			return nil, fmt.Errorf("pgevents: live: two projections share the consumer group %q", p.group())
 		}
 		groups[p.group()] = true
-		r.states[i].assignment = Assignment{Build: 1, Group: p.group()}
-		if _, err := r.newConsumer(p, r.states[i].assignment); err != nil {
+		r.states[i].serving = &buildRun{a: Assignment{Build: 1, Group: p.group()}}
+		if _, err := r.newConsumer(p, r.states[i].serving); err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
 }
 
+// DefaultBatchSize is the most events per batch of a live projection
+// (Options.BatchSize): much larger than a consumer's default, since each
+// batch costs a transaction, a load and a save of each projection it
+// touches, and a checkpoint, whatever its size. The limit only matters
+// while catching up (a live projection's batches hold the few events
+// appended since the last one), where bigger batches go faster
+// (BenchmarkCatchUp).
+const DefaultBatchSize = 5000
+
+// MaxSwitchLag is the most events a rebuild may still have to project when
+// the runner switches it in (fewer when Options.BatchSize is smaller): the
+// rest is projected after the switch, as new events are.
+const MaxSwitchLag = 1000
+
 // DefaultSwitchInterval is how often a runner checks whether a rebuild has
-// caught up (Config.SwitchInterval).
+// caught up, and whether a rebuild was requested (Config.SwitchInterval).
 const DefaultSwitchInterval = time.Second
 
 // Run runs every projection until ctx ends, and returns nil then. A
@@ -483,9 +636,17 @@ const DefaultSwitchInterval = time.Second
 // first error of that, starting nothing): a projector version newer than
 // the serving one starts (or, after a restart, resumes) a blue/green
 // rebuild, which Run switches in once it has at most one batch of events
-// left (checked every Config.SwitchInterval); it records each failure.
+// left (and at most MaxSwitchLag; checked every Config.SwitchInterval); it records each failure.
+// Every Config.SwitchInterval it also looks for a rebuild requested for
+// its version (pgevents.request_live_projection_rebuild, "pgevents
+// projections rebuild NAME", RequestRebuild of the stores): it
+// runs that build beside the serving one, switches it in once caught up,
+// and goes on with it, stopping the old build's consumer quietly. A
+// requested rebuild that fails is recorded and not retried by this Run;
+// the serving build goes on.
 func (r *Runner) Run(ctx context.Context) error {
 	consumers := make([]*consumer.Consumer, len(r.projections))
+	runs := make([]*buildRun, len(r.projections))
 	for i, p := range r.projections {
 		a := Assignment{Build: 1, Group: p.group()}
 		if reg := r.cfg.Registry; reg != nil {
@@ -496,72 +657,198 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			a = *got
 		}
-		c, err := r.newConsumer(p, a)
+		runs[i] = &buildRun{a: a}
+		c, err := r.newConsumer(p, runs[i])
 		if err != nil {
 			return err
 		}
 		consumers[i] = c
-		r.setState(i, runState{assignment: a, running: true})
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(consumers))
-	for i, c := range consumers {
-		p := r.projections[i]
-		runCtx, stop := context.WithCancel(ctx)
-		if a := r.state(i).assignment; a.Rebuilding {
-			wg.Go(func() { r.switchWhenCaughtUp(runCtx, p, a) })
-		}
+	for i := range consumers {
+		r.setState(i, runState{serving: runs[i], running: true})
 		wg.Go(func() {
-			defer stop()
-			err := c.Run(ctx)
-			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				err = nil
-			}
-			st := r.state(i)
+			err := r.runProjection(ctx, i, runs[i], consumers[i])
 			if err != nil {
-				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", p.Name(), err)
-				if reg := r.cfg.Registry; reg != nil {
-					if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), p.Name(), st.assignment.Build, err); ferr != nil {
-						r.logger().Error("pgevents: live: record a failure", "projection", p.Name(), "error", ferr)
-					}
-				}
+				errs[i] = fmt.Errorf("pgevents: live projection %q: %w", r.projections[i].Name(), err)
 			}
-			r.setState(i, runState{assignment: st.assignment, err: errs[i]})
+			r.mu.Lock()
+			r.states[i].running, r.states[i].err, r.states[i].rebuild = false, errs[i], nil
+			r.mu.Unlock()
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// switchWhenCaughtUp switches a rebuild in once it has caught up, checking
-// every SwitchInterval until it did or ctx ends.
-func (r *Runner) switchWhenCaughtUp(ctx context.Context, p Projection, a Assignment) {
-	maxLag := int64(p.batchSize())
+// ended is a build's consumer that returned.
+type ended struct {
+	run *buildRun
+	err error
+}
+
+// runProjection runs projection i, build serving with consumer c, and the
+// rebuilds it picks up, until ctx ends or the serving build fails.
+func (r *Runner) runProjection(ctx context.Context, i int, serving *buildRun, c *consumer.Consumer) error {
+	p := r.projections[i]
+	projCtx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	endc := make(chan ended, 2)
+	active := 0
+	start := func(br *buildRun, c *consumer.Consumer) {
+		bctx, cancel := context.WithCancel(projCtx)
+		r.mu.Lock()
+		br.cancel, br.started = cancel, time.Now()
+		r.mu.Unlock()
+		active++
+		go func() {
+			err := c.Run(bctx)
+			if bctx.Err() != nil && errors.Is(err, bctx.Err()) {
+				err = nil
+			}
+			endc <- ended{run: br, err: err}
+		}()
+	}
+	start(serving, c)
+	var rebuild *buildRun
+	failed := map[int]bool{} // requested rebuilds that failed in this run
+	var tick <-chan time.Time
+	if r.cfg.Registry != nil {
+		t := time.NewTicker(r.cfg.SwitchInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var result error
+	stopping := false
+	for active > 0 {
+		select {
+		case e := <-endc:
+			active--
+			r.mu.Lock()
+			retired := e.run.retired
+			r.mu.Unlock()
+			switch {
+			case retired || stopping:
+				continue
+			case e.run == rebuild:
+				rebuild = nil
+				r.mu.Lock()
+				r.states[i].rebuild = nil
+				r.mu.Unlock()
+				if e.err != nil {
+					failed[e.run.a.Build] = true
+					r.logger().Error("pgevents: live: a requested rebuild failed", "projection", p.Name(), "build", e.run.a.Build, "error", e.err)
+					r.recordFailure(ctx, p, e.run.a.Build, e.err)
+				}
+				continue
+			}
+			// The serving build ended: ctx ended, or it failed. Switched
+			// out by another process running the same rebuild, it hands over.
+			if e.err != nil && rebuild != nil && r.switchedElsewhere(ctx, p, rebuild) {
+				serving, rebuild = r.promote(i, serving, rebuild)
+				continue
+			}
+			if e.err != nil {
+				result = e.err
+				r.recordFailure(ctx, p, serving.a.Build, e.err)
+			}
+			stopping = true
+			stopAll()
+		case <-tick:
+			if ctx.Err() != nil || stopping {
+				continue
+			}
+			if serving.a.Rebuilding {
+				r.trySwitch(projCtx, i, p, serving)
+				continue
+			}
+			if rebuild != nil {
+				if r.trySwitch(projCtx, i, p, rebuild) {
+					serving, rebuild = r.promote(i, serving, rebuild)
+				}
+				continue
+			}
+			b, err := r.cfg.Registry.FindLiveProjection(projCtx, p.Name())
+			switch {
+			case err != nil:
+				if projCtx.Err() == nil {
+					r.logger().Error("pgevents: live: look for a requested rebuild", "projection", p.Name(), "error", err)
+				}
+				continue
+			case b.Rebuild == nil || b.RebuildVersion != p.Version() || b.Rebuild.Build == serving.a.Build || failed[b.Rebuild.Build]:
+				continue
+			}
+			br := &buildRun{a: *b.Rebuild}
+			rc, err := r.newConsumer(p, br)
+			if err != nil {
+				r.logger().Error("pgevents: live: start a requested rebuild", "projection", p.Name(), "error", err)
+				failed[b.Rebuild.Build] = true
+				continue
+			}
+			r.logger().Info("pgevents: live: rebuild started", "projection", p.Name(), "build", br.a.Build, "version", p.Version())
+			rebuild = br
+			start(br, rc)
+			r.mu.Lock()
+			r.states[i].rebuild = br
+			r.mu.Unlock()
+		}
+	}
+	return result
+}
+
+// promote makes rebuild the serving build of projection i after its
+// switch: the old serving build's consumer is stopped quietly.
+func (r *Runner) promote(i int, serving, rebuild *buildRun) (*buildRun, *buildRun) {
+	r.mu.Lock()
+	serving.retired = true
+	rebuild.a.Rebuilding = false
+	r.states[i].serving, r.states[i].rebuild = rebuild, nil
+	r.mu.Unlock()
+	serving.cancel()
+	return rebuild, nil
+}
+
+// switchedElsewhere reports whether rebuild now serves (another process
+// switched it in).
+func (r *Runner) switchedElsewhere(ctx context.Context, p Projection, rebuild *buildRun) bool {
+	b, err := r.cfg.Registry.FindLiveProjection(context.WithoutCancel(ctx), p.Name())
+	return err == nil && b.Serving.Build == rebuild.a.Build
+}
+
+// trySwitch switches build br of projection i in when it has caught up
+// (at most one batch left), and reports whether it now serves (switched
+// here or by another process).
+func (r *Runner) trySwitch(ctx context.Context, i int, p Projection, br *buildRun) bool {
+	maxLag := int64(min(p.batchSize(), MaxSwitchLag))
 	if maxLag <= 0 {
 		maxLag = consumer.DefaultBatchSize
 	}
-	t := time.NewTicker(r.cfg.SwitchInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	switched, err := r.cfg.Registry.SwitchLiveProjection(ctx, p.Name(), br.a.Build, maxLag)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
 		}
-		switched, err := r.cfg.Registry.SwitchLiveProjection(ctx, p.Name(), a.Build, maxLag)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			r.logger().Error("pgevents: live: switch a rebuild", "projection", p.Name(), "build", a.Build, "error", err)
-		case switched:
-			r.logger().Info("pgevents: live: rebuild switched in", "projection", p.Name(), "build", a.Build, "version", p.Version())
-			r.mu.Lock()
-			for i := range r.projections {
-				if r.projections[i] == p {
-					r.states[i].assignment.Rebuilding = false
-				}
-			}
-			r.mu.Unlock()
-			return
+		if !r.switchedElsewhere(ctx, p, br) {
+			r.logger().Error("pgevents: live: switch a rebuild", "projection", p.Name(), "build", br.a.Build, "error", err)
+			return false
+		}
+		switched = true
+	}
+	if switched {
+		r.logger().Info("pgevents: live: rebuild switched in", "projection", p.Name(), "build", br.a.Build, "version", p.Version())
+		r.mu.Lock()
+		br.a.Rebuilding = false
+		r.mu.Unlock()
+	}
+	return switched
+}
+
+// recordFailure records err as the failure of build of p in the registry.
+func (r *Runner) recordFailure(ctx context.Context, p Projection, build int, err error) {
+	if reg := r.cfg.Registry; reg != nil {
+		if ferr := reg.FailLiveProjection(context.WithoutCancel(ctx), p.Name(), build, err); ferr != nil {
+			r.logger().Error("pgevents: live: record a failure", "projection", p.Name(), "error", ferr)
 		}
 	}
 }
@@ -573,12 +860,6 @@ func (r *Runner) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func (r *Runner) state(i int) runState {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.states[i]
-}
-
 func (r *Runner) setState(i int, s runState) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -586,23 +867,34 @@ func (r *Runner) setState(i int, s runState) {
 }
 
 // Status returns the status of every projection of the runner, in the
-// order given to NewRunner: version, the build's group, cursor, lag and
-// state (from the group's status in the consumer store and the runner's
-// own view). It returns the consumer store's errors; a group not created
-// yet reads as StateStopped with no cursor.
+// order given to NewRunner: version, the build's group, cursor, lag, state
+// and this run's progress (from the group's status in the consumer store
+// and the runner's own view), and the requested rebuild it runs beside it.
+// It returns the consumer store's errors; a group not created yet reads as
+// StateStopped with no cursor.
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	out := make([]Status, len(r.projections))
+	now := time.Now()
 	for i, p := range r.projections {
-		st := r.state(i)
-		s := Status{Build: st.assignment.Build, Group: st.assignment.Group, Name: p.Name(), Rebuilding: st.assignment.Rebuilding,
-			State: StateStopped, Version: p.Version()}
+		r.mu.Lock()
+		st := r.states[i]
+		serving := st.serving
+		a, handled, started := serving.a, serving.handled.Load(), serving.started
+		var rb *RebuildStatus
+		if b := st.rebuild; b != nil {
+			rb = &RebuildStatus{Build: b.a.Build, Group: b.a.Group, LagEvents: -1, Requested: true, StartedAt: b.started,
+				Version: p.Version(), Progress: Progress{EventsDone: b.handled.Load()}}
+		}
+		r.mu.Unlock()
+		s := Status{Build: a.Build, Group: a.Group, Name: p.Name(), Rebuilding: a.Rebuilding,
+			State: StateStopped, Version: p.Version(), Rebuild: rb}
 		parts, err := r.cfg.Consumers.GroupStatus(ctx, s.Group)
 		if err != nil && !errors.Is(err, consumer.ErrGroupNotFound) {
 			return nil, fmt.Errorf("pgevents: live projection %q: status: %w", p.Name(), err)
 		}
 		batch := int64(consumer.DefaultBatchSize)
 		if p.batchSize() > 0 {
-			batch = int64(p.batchSize())
+			batch = int64(min(p.batchSize(), MaxSwitchLag))
 		}
 		for _, part := range parts {
 			if s.Cursor.Less(part.Checkpoint) {
@@ -611,6 +903,20 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 			s.Lag = max(s.Lag, part.Lag)
 			s.LagEvents += part.LagEvents
 			s.ParkedEvents += part.ParkedEvents
+		}
+		s.Progress = runProgress(handled, s.LagEvents, started, now)
+		if rb != nil {
+			parts, err := r.cfg.Consumers.GroupStatus(ctx, rb.Group)
+			if err != nil && !errors.Is(err, consumer.ErrGroupNotFound) {
+				return nil, fmt.Errorf("pgevents: live projection %q: rebuild status: %w", p.Name(), err)
+			}
+			if err == nil {
+				rb.LagEvents = 0
+				for _, part := range parts {
+					rb.LagEvents += part.LagEvents
+				}
+			}
+			rb.Progress = runProgress(rb.Progress.EventsDone, max(rb.LagEvents, 0), rb.StartedAt, now)
 		}
 		switch {
 		case st.err != nil:
@@ -626,6 +932,17 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 		out[i] = s
 	}
 	return out, nil
+}
+
+// runProgress is the progress of a run that handled done events since
+// started, with left events to go.
+func runProgress(done, left int64, started, now time.Time) Progress {
+	p := Progress{EventsDone: done, EventsTotal: done + left}
+	if el := now.Sub(started); !started.IsZero() && el > 0 {
+		p.Rate = float64(done) / el.Seconds()
+	}
+	p.ETA = eta(left, p.Rate)
+	return p
 }
 
 func (t *typed[S, M]) batchSize() int { return t.opts.BatchSize }

@@ -20,6 +20,22 @@
 --                    its runner created its group) and
 --   building_projections  the projections it has built so far
 --   switched_at      when the last rebuild was switched in
+--   events_done, events_total  progress of the serving build: events of the
+--                    source it has projected, of those committed
+--                    (events_total counts the source exactly up to setting
+--                    consumer_status_max_count, beyond it the planner's
+--                    estimate; events_done = events_total - lag_events)
+--   rate             events/s, the average since the build started
+--                    (build_started_at; NULL before a second has passed)
+--   eta              lag_events / rate (NULL: nothing left, or no rate)
+--   build_started_at when the serving build started folding
+--   building_events_done, building_events_total, building_rate, building_eta
+--                    the same for the rebuild in progress (average since
+--                    building_started_at; NULL before its runner created
+--                    its group)
+--   building_requested_at when the rebuild was requested
+--                    (pgevents.request_live_projection_rebuild; NULL: a
+--                    runner with a newer version started it)
 -- Raises PE101 (invalid name). Locks: none. VOLATILE: it reads the clock.
 CREATE OR REPLACE FUNCTION pgevents.live_projection_status(p_name text DEFAULT NULL)
   RETURNS SETOF pgevents.live_projection_status
@@ -33,6 +49,8 @@ DECLARE
   _r pgevents.live_projection_status;
   _s pgevents.consumer_status;
   _held bigint;
+  _total bigint;
+  _cap integer := COALESCE(pgevents.setting('consumer_status_max_count')::integer, 1000000);
 BEGIN
   IF p_name IS NOT NULL THEN
     PERFORM pgevents.check_name('name', p_name);
@@ -52,13 +70,32 @@ BEGIN
     _r.building_group := _l.building_group;
     _r.building_started_at := _l.building_started_at;
     _r.switched_at := _l.switched_at;
+    _r.build_started_at := _l.build_started_at;
+    _r.building_requested_at := _l.building_requested_at;
+    -- The events committed in the source: counted up to the cap, estimated beyond.
+    SELECT pg_catalog.count(*) INTO _total
+      FROM (SELECT 1 FROM pgevents.events e WHERE _l.category IS NULL OR e.category = _l.category LIMIT _cap) x;
+    IF _total >= _cap THEN
+      _total := GREATEST(_total, pgevents.estimate_events(_l.category, NULL));
+    END IF;
     IF _l.building_build IS NOT NULL THEN
       _r.building_projections := (SELECT pg_catalog.count(*) FROM pgevents.projections p
                                    WHERE p.name = _l.name || '@' || _l.building_build);
       _r.building_lag_events := NULL;
       IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.building_group) THEN
-        _r.building_lag_events := (SELECT COALESCE(pg_catalog.sum(s.lag_events), 0)::bigint
-                                     FROM pgevents.consumer_status(_l.building_group) s);
+        BEGIN
+          _r.building_lag_events := (SELECT COALESCE(pg_catalog.sum(s.lag_events), 0)::bigint
+                                       FROM pgevents.consumer_status(_l.building_group) s);
+        EXCEPTION WHEN SQLSTATE 'PE121' THEN
+          _r.building_lag_events := NULL; -- dropped since (switched in, abandoned): a later statement's snapshot
+        END;
+      END IF;
+      IF _r.building_lag_events IS NOT NULL THEN
+        _r.building_events_total := GREATEST(_total, _r.building_lag_events);
+        _r.building_events_done := _r.building_events_total - _r.building_lag_events;
+        _r.building_rate := pgevents.live_projection_rate(_r.building_events_done, _l.building_started_at);
+        _r.building_eta := CASE WHEN _r.building_lag_events > 0 AND _r.building_rate > 0
+                                THEN pg_catalog.make_interval(secs => _r.building_lag_events / _r.building_rate) END;
       END IF;
     END IF;
     _r.transaction_id := '0'::xid8;
@@ -68,7 +105,10 @@ BEGIN
     _r.owned_partitions := 0;
     _r.partitions := 0;
     _held := 0;
-    IF EXISTS (SELECT 1 FROM pgevents.consumer_groups g WHERE g.name = _l.group_name) THEN
+    BEGIN
+      -- consumer_status fails PE121 when the group was dropped since the
+      -- registry row was read (each statement sees a new snapshot): a
+      -- switch or a drop committed meanwhile. The group then reads empty.
       FOR _s IN SELECT * FROM pgevents.consumer_status(_l.group_name) LOOP
         IF (_s.transaction_id, _s.sequence_number) > (_r.transaction_id, _r.sequence_number) THEN
           _r.transaction_id := _s.transaction_id;
@@ -81,7 +121,14 @@ BEGIN
         _r.partitions := _r.partitions + 1;
         _held := _held + _s.held_back_events;
       END LOOP;
-    END IF;
+    EXCEPTION WHEN SQLSTATE 'PE121' THEN
+      _r.transaction_id := '0'::xid8; _r.sequence_number := 0; _r.lag_events := 0; _r.lag := NULL;
+      _r.parked_events := 0; _r.owned_partitions := 0; _r.partitions := 0; _held := 0;
+    END;
+    _r.events_total := GREATEST(_total, _r.lag_events);
+    _r.events_done := _r.events_total - _r.lag_events;
+    _r.rate := pgevents.live_projection_rate(_r.events_done, _l.build_started_at);
+    _r.eta := CASE WHEN _r.lag_events > 0 AND _r.rate > 0 THEN pg_catalog.make_interval(secs => _r.lag_events / _r.rate) END;
     _r.state := CASE
       WHEN _l.error IS NOT NULL THEN 'failed'
       WHEN _r.owned_partitions = 0 THEN 'stopped'
@@ -94,4 +141,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION pgevents.live_projection_status(text) IS
-  'Every live projection (or p_name): version, consumer group, cursor, lag, parked events and state (failed, stopped, parked, catching-up, live). No locks. SQLSTATE: PE101.';
+  'Every live projection (or p_name): version, consumer group, cursor, lag, parked events and state (failed, stopped, parked, catching-up, live), the rebuild in progress, and the progress (events done / total, rate, ETA) of both builds. No locks. SQLSTATE: PE101.';

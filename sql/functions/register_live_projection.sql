@@ -14,7 +14,9 @@
 --   - p_version is the serving version (version): the runner runs the
 --     serving build (build, group_name); its error is cleared;
 --   - p_version is the version being rebuilt (building_version): the runner
---     runs that build (building_build, building_group);
+--     runs that build (building_build, building_group); when it is also the
+--     serving version (a rebuild requested with
+--     pgevents.request_live_projection_rebuild), the runner runs both;
 --   - p_version is newer than both: a rebuild starts: building_version =
 --     p_version, a new building_build, building_group = p_group@build (a
 --     rebuild of an older version in progress is abandoned: its group and
@@ -59,8 +61,8 @@ BEGIN
   IF pg_catalog.length(p_group) > 240 THEN
     PERFORM pgevents.raise_invalid('PE141', 'group', 'must be at most 240 characters for a live projection');
   END IF;
-  INSERT INTO pgevents.live_projections AS l (name, version, group_name, category, registered_at)
-  VALUES (p_name, p_version, p_group, p_category, _now)
+  INSERT INTO pgevents.live_projections AS l (name, version, group_name, category, registered_at, build_started_at)
+  VALUES (p_name, p_version, p_group, p_category, _now, _now)
   ON CONFLICT ON CONSTRAINT live_projections_pkey DO NOTHING;
   SELECT * INTO _l FROM pgevents.live_projections l WHERE l.name = p_name FOR UPDATE;
   IF p_version = _l.version THEN
@@ -76,7 +78,7 @@ BEGIN
     _build := GREATEST(_l.build, COALESCE(_l.building_build, 0)) + 1;
     UPDATE pgevents.live_projections l
        SET building_version = p_version, building_build = _build, building_group = p_group || '@' || _build,
-           building_started_at = _now, registered_at = _now
+           building_started_at = _now, building_requested_at = NULL, registered_at = _now
      WHERE l.name = p_name RETURNING * INTO _l;
   ELSE
     PERFORM pgevents.raise_invalid('PE141', 'version',

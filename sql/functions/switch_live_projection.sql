@@ -53,8 +53,9 @@ BEGIN
   DELETE FROM pgevents.snapshots s WHERE s.name = p_name AND s.version < _l.building_version;
   UPDATE pgevents.live_projections l
      SET version = _l.building_version, build = _l.building_build, group_name = _l.building_group,
+         build_started_at = _l.building_started_at,
          building_version = NULL, building_build = NULL, building_group = NULL, building_started_at = NULL,
-         error = NULL, failed_at = NULL, switched_at = pg_catalog.clock_timestamp()
+         building_requested_at = NULL, error = NULL, failed_at = NULL, switched_at = pg_catalog.clock_timestamp()
    WHERE l.name = p_name;
   RETURN true;
 END;

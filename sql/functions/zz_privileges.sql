@@ -129,3 +129,13 @@ GRANT EXECUTE ON FUNCTION
   pgevents.check_live_projection_build(text, integer),
   pgevents.switch_live_projection(text, integer, bigint)
 TO pgevents_writer;
+
+-- Live projection rebuilds requested from SQL (migration 00011);
+-- live_projection_rate stays internal.
+GRANT EXECUTE ON FUNCTION
+  pgevents.find_live_projection(text)
+TO pgevents_reader, pgevents_writer;
+
+GRANT EXECUTE ON FUNCTION
+  pgevents.request_live_projection_rebuild(text)
+TO pgevents_writer;

@@ -35,3 +35,14 @@ SELECT pgevents.check_live_projection_build(p_name => @name, p_build => @build):
 -- SwitchLiveProjection calls pgevents.switch_live_projection: swaps build
 -- Build in when it has at most MaxLag events left; reports whether it did.
 SELECT pgevents.switch_live_projection(p_name => @name, p_build => @build, p_max_lag => @max_lag) AS switched;
+
+-- name: RequestLiveProjectionRebuild :many
+-- RequestLiveProjectionRebuild calls pgevents.request_live_projection_rebuild:
+-- starts a rebuild of the serving version of live projection Name (no-op
+-- while one is in progress); no row when there is no such projection.
+SELECT * FROM pgevents.request_live_projection_rebuild(p_name => @name);
+
+-- name: FindLiveProjection :many
+-- FindLiveProjection calls pgevents.find_live_projection: the registry row
+-- of live projection Name (no row: no such projection).
+SELECT * FROM pgevents.find_live_projection(p_name => @name);

@@ -30,3 +30,19 @@ SELECT * FROM pgevents.search_projections(p_query => @query);
 -- CountProjections calls pgevents.count_projections: how many projections
 -- match Query's filters.
 SELECT pgevents.count_projections(p_query => @query) AS count;
+
+-- name: LoadProjectionBatch :batchone
+-- LoadProjectionBatch is LoadProjection for several projections in one
+-- pipelined round trip (live projection batches).
+SELECT * FROM pgevents.load_projection(p_name => @name, p_id => @id);
+
+-- name: SaveProjectionBatch :batchone
+-- SaveProjectionBatch is SaveProjection for several projections in one
+-- pipelined round trip (live projection batches).
+SELECT * FROM pgevents.save_projection(
+  p_name => @name,
+  p_id => @id,
+  p_source => @source,
+  p_state => sqlc.narg(state),
+  p_metadata => sqlc.narg(metadata)
+);

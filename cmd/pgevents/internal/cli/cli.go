@@ -86,8 +86,9 @@ Commands:
                     last minute and hour, fence lag (estimates marked ~)
   consumers         consumer groups: partitions, owners, leases, checkpoints, lag
   parked            parked events of a consumer group: list, replay, drop
-  projections       live projections: version, state, cursor, lag; rebuild NAME
-                    (blue/green rebuild progress); drop NAME
+  projections       live projections: version, state, cursor, lag, progress;
+                    rebuild NAME (request a blue/green rebuild, its progress);
+                    drop NAME
   serve             serve the read-only event browser (default 127.0.0.1:8080)
   version           print the pgevents version and its schema version
   help              print this help
