@@ -3,6 +3,7 @@ package pgstore
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -34,6 +35,27 @@ type Config struct {
 	// one coalesced NOTIFY sent after the commit, is the intended use.
 	// Defaults to nil.
 	AfterAppend func(category string)
+	// DisableGroupCommit turns off the group commit: when false (the
+	// default), concurrent AppendEvents calls on a Store that owns its
+	// transactions (not bound by WithTx) are coalesced into
+	// pgevents.append_batch calls, each a single transaction of many
+	// independent appends (at most one per stream), so that concurrent
+	// writers share commits. A call finding the Store idle is sent at once
+	// (no added delay); calls arriving while GroupCommitMaxInFlight batches
+	// are in the database collect into the next one. Every caller gets its
+	// own result or its own error, exactly as without coalescing; see
+	// AppendEvents for what a context ending mid-way means. AppendEventsTx,
+	// WithTx stores and AppendStreams are never coalesced. Defaults to false
+	// (group commit on).
+	DisableGroupCommit bool
+	// GroupCommitMaxBatch is the most appends one append_batch call
+	// carries. Defaults to DefaultGroupCommitMaxBatch (64).
+	GroupCommitMaxBatch int
+	// GroupCommitMaxInFlight is how many append_batch calls the group
+	// commit runs at once, each on a connection of the pool (never more
+	// than the pool's MaxConns). Defaults to runtime.GOMAXPROCS(0), at
+	// least 2.
+	GroupCommitMaxInFlight int
 	// MaxRetries is how many times an operation that runs in a transaction
 	// the Store owns (every call on a Store not bound to a caller's
 	// transaction) is retried after a retryable conflict: an error matching
@@ -96,6 +118,20 @@ func (cfg *Config) withDefaults() (Config, error) {
 			c.RetryBackoff, DefaultRetryBackoff)
 	case c.RetryBackoff == 0:
 		c.RetryBackoff = DefaultRetryBackoff
+	}
+	switch {
+	case c.GroupCommitMaxBatch < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxBatch %d: must not be negative (0 means the default, %d)",
+			c.GroupCommitMaxBatch, DefaultGroupCommitMaxBatch)
+	case c.GroupCommitMaxBatch == 0:
+		c.GroupCommitMaxBatch = DefaultGroupCommitMaxBatch
+	}
+	switch {
+	case c.GroupCommitMaxInFlight < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxInFlight %d: must not be negative (0 means the default, GOMAXPROCS)",
+			c.GroupCommitMaxInFlight)
+	case c.GroupCommitMaxInFlight == 0:
+		c.GroupCommitMaxInFlight = max(2, runtime.GOMAXPROCS(0))
 	}
 	return c, nil
 }

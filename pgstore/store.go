@@ -28,6 +28,7 @@ import (
 // recover from an expected error such as an unmet condition).
 type Store struct {
 	cfg     Config
+	group   *groupCommit    // coalesces AppendEvents calls (groupcommit.go); nil when off
 	onRetry func(err error) // test hook: called before each retry
 	pool    *pgxpool.Pool
 	queries *pgeventsdb.Queries
@@ -57,6 +58,9 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("pgevents: pgstore: telemetry: %w", err)
 	}
 	s.reader = s.withReadPool(c.ReadPool)
+	if !c.DisableGroupCommit {
+		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)))
+	}
 	return s, nil
 }
 
@@ -112,20 +116,14 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (res *pgevents.AppendResult, err error) {
 	ctx, c := s.tel.start(ctx, opAppendEvents, appendAttrs(params))
 	defer func() { c.end(err, resultLen(res)) }()
+	if s.group != nil && s.tx == nil {
+		return s.group.append(ctx, params)
+	}
 	arg, err := appendParamsToInternal(params)
 	if err != nil {
 		return nil, err
 	}
-	var rows []*pgeventsdb.Event
-	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
-		rows, err = s.queries.AppendEvents(ctx, db, arg)
-		return interpretError("append events", err)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.afterAppend(params.Category)
-	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
+	return s.appendOne(ctx, arg)
 }
 
 // AppendEventsTx is AppendEvents in the caller's transaction tx. This
