@@ -11,6 +11,26 @@ import (
 	"github.com/google/uuid"
 )
 
+// Row type of pgevents.append_batch(): item (0-based), error_code/message/detail/hint (NULL on success), then the columns of pgevents.events (NULL for a failed item or one that wrote nothing). Always empty itself.
+type AppendBatchResult struct {
+	Item           int32
+	ErrorCode      *string
+	ErrorMessage   *string
+	ErrorDetail    *string
+	ErrorHint      *string
+	SequenceNumber *int64
+	TransactionID  *uint64
+	ID             *uuid.UUID
+	Category       *string
+	Stream         *string
+	Position       *int64
+	Name           *string
+	Payload        []byte
+	Metadata       []byte
+	OccurredAt     *time.Time
+	ObservedAt     *time.Time
+}
+
 // Custom write condition types. Register with pgevents.register_condition_type.
 type ConditionType struct {
 	Type     string

@@ -559,7 +559,7 @@ func (g *groupCommit) call(ctx context.Context, items []*gcItem) ([]gcResult, er
 		body = append(body, it.body...)
 	}
 	body = append(body, ']')
-	rows, err := appendBatch(ctx, g.s.pool, body)
+	rows, err := g.s.queries.AppendBatch(ctx, g.s.pool, body)
 	if err != nil {
 		return nil, interpretError("append batch", err)
 	}
@@ -569,27 +569,57 @@ func (g *groupCommit) call(ctx context.Context, items []*gcItem) ([]gcResult, er
 	}
 	for _, r := range rows {
 		if r.Item < 0 || int(r.Item) >= len(items) {
-			return nil, fmt.Errorf("pgevents: append batch: row for item %d of %d", r.Item, len(items))
+			return nil, fmt.Errorf("pgevents: append batch: a row for item %d of %d", r.Item, len(items))
 		}
 		res := &results[r.Item]
 		switch {
 		case r.ErrorCode != nil:
-			pgErr := &pgconn.PgError{Severity: "ERROR", Code: *r.ErrorCode}
-			if r.ErrorMessage != nil {
-				pgErr.Message = *r.ErrorMessage
-			}
-			if r.ErrorDetail != nil {
-				pgErr.Detail = *r.ErrorDetail
-			}
-			if r.ErrorHint != nil {
-				pgErr.Hint = *r.ErrorHint
-			}
-			res.err = interpretError("append events", pgErr)
-		case r.Event != nil:
-			res.events = append(res.events, *r.Event)
+			res.err = interpretError("append events", itemError(r))
+		case r.ID != nil:
+			res.events = append(res.events, batchEventFromInternal(r))
 		}
 	}
 	return results, nil
+}
+
+// itemError rebuilds the error an item of append_batch failed with, as
+// pgevents.append would have raised it, for interpretError. The constraint
+// of a unique violation (23505) is only in its message.
+func itemError(r *pgeventsdb.AppendBatchResult) *pgconn.PgError {
+	e := &pgconn.PgError{Severity: "ERROR", Code: *r.ErrorCode}
+	if r.ErrorMessage != nil {
+		e.Message = *r.ErrorMessage
+	}
+	if r.ErrorDetail != nil {
+		e.Detail = *r.ErrorDetail
+	}
+	if r.ErrorHint != nil {
+		e.Hint = *r.ErrorHint
+	}
+	if e.Code == "23505" {
+		if _, after, ok := strings.Cut(e.Message, `unique constraint "`); ok {
+			e.ConstraintName, _, _ = strings.Cut(after, `"`)
+		}
+	}
+	return e
+}
+
+// batchEventFromInternal converts an event row of append_batch (every event
+// column set).
+func batchEventFromInternal(r *pgeventsdb.AppendBatchResult) pgevents.Event {
+	return pgevents.Event{
+		Category:       deref(r.Category),
+		ID:             deref(r.ID),
+		Metadata:       r.Metadata,
+		Name:           deref(r.Name),
+		ObservedAt:     deref(r.ObservedAt).UTC(),
+		OccurredAt:     deref(r.OccurredAt).UTC(),
+		Payload:        r.Payload,
+		Position:       deref(r.Position),
+		SequenceNumber: deref(r.SequenceNumber),
+		Stream:         deref(r.Stream),
+		TransactionID:  deref(r.TransactionID),
+	}
 }
 
 // connectionLost reports whether err means the connection broke (the
