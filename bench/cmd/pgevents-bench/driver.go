@@ -120,8 +120,8 @@ func driverVariant(events int) variant {
 func driverSingleVariant(events int) variant {
 	key := fmt.Sprintf("driver-%d-single", events)
 	return variant{key: key, group: fmt.Sprintf("append-%d", events),
-		name:  fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit off", events),
-		ops:   storeAppend(key, events, &pgstore.Config{DisableGroupCommit: true})}
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit off", events),
+		ops:  storeAppend(key, events, &pgstore.Config{DisableGroupCommit: true})}
 }
 
 // batchStats summarises a Store's group commit: batches, mean appends per
