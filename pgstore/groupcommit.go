@@ -25,17 +25,17 @@ import (
 //
 // The flush policy: at most maxInFlight batches are in the database at
 // once, each sent by a flusher goroutine that holds one of maxInFlight
-// slots. A caller that finds a free slot and nothing queued sends at once
-// (a batch of one: nothing waits when the store is idle). Otherwise it
-// joins the collecting batches (the queue), which a flusher sends as soon
-// as its own batch is done. A flusher whose batch is done while another
-// batch is still in the database lingers, holding its slot, until the
-// callers it just answered are back with their next append (as many items
-// queued as it answered), the queue's first batch is full, no other batch
-// is in the database any more, or gcLinger has passed: without it, the
-// first caller back would find the freed slot and leave alone, and the
-// batches would shrink to a few items each (a prototype's 16 writers: ~4
-// items per batch).
+// slots. Appends collect in the queue (batches of at most maxItems, one
+// item per stream). The first queued batch is sent by a free slot (or by
+// the flusher whose batch just ended) when nothing is in the database (an
+// idle store sends at once: no added latency), or when the queue holds at
+// least its share of the appends in progress: ceil((in the database +
+// queued) / maxInFlight), or when a second batch is queued. Otherwise the
+// queue keeps collecting until a batch in the database ends, whose flusher
+// then sends it: no timer. Without the share rule, the first caller back
+// from a batch would find the freed slot and leave alone, and the batches
+// would shrink to a few items each (a prototype's 16 writers: ~4 items per
+// batch); with it, the batches in the database stay about equal.
 
 // Group commit defaults.
 const (
@@ -46,8 +46,6 @@ const (
 	// pgevents.append.
 	gcMaxBatchBytes = 1 << 20
 	gcMaxItemBytes  = 64 << 10
-	// gcLinger bounds how long a flusher waits for the callers it answered.
-	gcLinger = 500 * time.Microsecond
 )
 
 // gcState is where an append is in the group commit.
@@ -91,18 +89,17 @@ type gcBatch struct {
 type groupCommit struct {
 	batchOnly   bool // send a lone append through append_batch too (tests)
 	disabled    atomic.Bool
-	linger      time.Duration
 	maxBytes    int
 	maxInFlight int
 	maxItems    int
 	s           *Store
 
-	mu        sync.Mutex
-	arrived   chan struct{} // closed on an arrival while a flusher lingers
-	busy      int           // flushers in a database call
-	inFlight  int           // flushers (slots held)
-	lingering int
-	queue     []*gcBatch
+	mu       sync.Mutex
+	busy     int // flushers in a database call
+	inDB     int // appends in those calls
+	inFlight int // flushers (slots held)
+	queued   int // appends in the queue
+	queue    []*gcBatch
 
 	stats gcStats
 }
@@ -177,8 +174,7 @@ func (st *gcStats) add(retries, fallbacks int64) {
 }
 
 func newGroupCommit(s *Store, maxItems, maxInFlight int) *groupCommit {
-	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes,
-		linger: gcLinger, arrived: make(chan struct{})}
+	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes}
 }
 
 // append is AppendEvents through the group commit.
@@ -234,25 +230,12 @@ func itemJSON(arg *pgeventsdb.AppendEventsParams) []byte {
 	return append(b, '}')
 }
 
-// submit hands it to a flusher: a new one when a slot is free and nothing
-// is queued, else the collecting batches.
+// submit queues it, and starts a flusher when a slot is free and the
+// queue is due (see the flush policy).
 func (g *groupCommit) submit(it *gcItem) {
 	g.mu.Lock()
-	if len(g.queue) == 0 && g.inFlight < g.maxInFlight {
-		g.inFlight++
-		b := g.newBatch()
-		g.add(b, it)
-		g.markSent(b)
-		g.mu.Unlock()
-		go g.flush(b)
-		return
-	}
 	g.enqueue(it)
-	if g.lingering > 0 {
-		close(g.arrived)
-		g.arrived = make(chan struct{})
-	}
-	if g.inFlight < g.maxInFlight { // re-queued items left a free slot behind
+	if g.inFlight < g.maxInFlight && g.due() {
 		g.inFlight++
 		b := g.pop()
 		g.mu.Unlock()
@@ -260,6 +243,19 @@ func (g *groupCommit) submit(it *gcItem) {
 		return
 	}
 	g.mu.Unlock()
+}
+
+// due reports whether the first queued batch should be sent now (g.mu
+// held): see the flush policy.
+func (g *groupCommit) due() bool {
+	if len(g.queue) == 0 {
+		return false
+	}
+	if g.busy == 0 || len(g.queue) > 1 {
+		return true
+	}
+	share := (g.inDB + g.queued + g.maxInFlight - 1) / g.maxInFlight
+	return len(g.queue[0].items) >= min(share, g.maxItems)
 }
 
 func (g *groupCommit) newBatch() *gcBatch {
@@ -272,6 +268,7 @@ func (g *groupCommit) add(b *gcBatch, it *gcItem) {
 	b.keys[it.key] = struct{}{}
 	b.bytes += len(it.body) + 1
 	it.batch, it.state = b, gcQueued
+	g.queued++
 }
 
 // enqueue puts it in the first collecting batch without its stream that
@@ -294,6 +291,7 @@ func (g *groupCommit) pop() *gcBatch {
 	b := g.queue[0]
 	g.queue[0] = nil
 	g.queue = g.queue[1:]
+	g.queued -= len(b.items)
 	if len(g.queue) == 0 {
 		g.queue = nil
 	}
@@ -326,6 +324,7 @@ func (g *groupCommit) leave(it *gcItem) gcState {
 		}
 		delete(b.keys, it.key)
 		b.bytes -= len(it.body) + 1
+		g.queued--
 		if len(b.items) == 0 {
 			for i, x := range g.queue {
 				if x == b {
@@ -348,52 +347,19 @@ func (g *groupCommit) leave(it *gcItem) gcState {
 	return gcDone
 }
 
-// flush sends b, then the collecting batches, until there is nothing to
-// send; it holds one of the maxInFlight slots.
+// flush sends b, then the queued batches while they are due (see the
+// flush policy); it holds one of the maxInFlight slots.
 func (g *groupCommit) flush(b *gcBatch) {
-	for b != nil {
-		answered := g.send(b)
-		b = g.next(answered)
-	}
-}
-
-// next returns the next batch to send, or nil after releasing the slot
-// when there is none. answered is how many callers the last batch answered:
-// while another batch is in the database, next lingers until as many
-// appends are collected (see the flush policy above).
-func (g *groupCommit) next(answered int) *gcBatch {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	expired := false
 	for {
-		wait := answered > 0 && g.busy > 0 && !expired
-		if len(g.queue) > 0 {
-			if b := g.queue[0]; !wait || len(b.items) >= answered || len(b.items) >= g.maxItems || len(g.queue) > 1 {
-				return g.pop()
-			}
-		} else if !wait {
-			g.inFlight--
-			return nil
-		}
-		if timer == nil {
-			timer = time.NewTimer(g.linger)
-		}
-		arrived := g.arrived
-		g.lingering++
-		g.mu.Unlock()
-		select {
-		case <-arrived:
-		case <-timer.C:
-			expired = true
-		}
+		g.send(b)
 		g.mu.Lock()
-		g.lingering--
+		if !g.due() {
+			g.inFlight--
+			g.mu.Unlock()
+			return
+		}
+		b = g.pop()
+		g.mu.Unlock()
 	}
 }
 
@@ -413,19 +379,19 @@ func (g *groupCommit) send(b *gcBatch) (answered int) {
 		g.mu.Lock()
 		items := liveItems(b.items)
 		b.items = items
-		g.busy++
-		g.mu.Unlock()
 		if len(items) == 0 {
-			g.mu.Lock()
-			g.busy--
 			g.mu.Unlock()
 			return 0
 		}
+		g.busy++
+		g.inDB += len(items)
+		g.mu.Unlock()
 		g.stats.batch(len(items))
 		s.tel.batch(b.ctx, len(items))
 		results, err := g.call(b.ctx, items)
 		g.mu.Lock()
 		g.busy--
+		g.inDB -= len(items)
 		g.mu.Unlock()
 		if err == nil {
 			return g.answer(items, results)
