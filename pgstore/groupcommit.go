@@ -41,11 +41,15 @@ import (
 const (
 	// DefaultGroupCommitMaxBatch is Config.GroupCommitMaxBatch's default.
 	DefaultGroupCommitMaxBatch = 64
-	// gcMaxBatchBytes bounds the JSON text of one append_batch call; an
-	// append whose own JSON is beyond gcMaxItemBytes is sent alone, through
-	// pgevents.append.
-	gcMaxBatchBytes = 1 << 20
-	gcMaxItemBytes  = 64 << 10
+	// gcMaxBatchBytes and gcMaxBatchEvents bound the JSON text and the
+	// events of one append_batch call (pgevents.append_batch refuses a call
+	// beyond the settings max_append_size and max_append_events, at least
+	// 65536 bytes and 100 events; the bounds halve, down to those, after
+	// such a refusal). An append whose own JSON is beyond gcMaxItemBytes is
+	// sent alone, through pgevents.append.
+	gcMaxBatchBytes  = 1 << 20
+	gcMaxBatchEvents = 1000
+	gcMaxItemBytes   = 64 << 10
 )
 
 // gcState is where an append is in the group commit.
@@ -64,6 +68,7 @@ type gcItem struct {
 	attempts int // failed attempts so far (retryable errors)
 	batch    *gcBatch
 	body     []byte // the item's JSON object in p_items
+	nEvents  int
 	ctx      context.Context
 	done     chan struct{} // closed when answered
 	key      string        // category NUL stream: one item per stream per batch
@@ -77,7 +82,8 @@ type gcItem struct {
 
 // gcBatch is a batch being collected or sent.
 type gcBatch struct {
-	bytes  int
+	bytes   int
+	nEvents int
 	cancel context.CancelFunc // cancels ctx when every caller has left
 	ctx    context.Context
 	items  []*gcItem
@@ -89,7 +95,8 @@ type gcBatch struct {
 type groupCommit struct {
 	batchOnly   bool // send a lone append through append_batch too (tests)
 	disabled    atomic.Bool
-	maxBytes    int
+	maxBytes    int // guarded by mu
+	maxEvents   int // guarded by mu
 	maxInFlight int
 	maxItems    int
 	s           *Store
@@ -174,7 +181,7 @@ func (st *gcStats) add(retries, fallbacks int64) {
 }
 
 func newGroupCommit(s *Store, maxItems, maxInFlight int) *groupCommit {
-	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes}
+	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes, maxEvents: gcMaxBatchEvents}
 }
 
 // append is AppendEvents through the group commit.
@@ -190,7 +197,7 @@ func (g *groupCommit) append(ctx context.Context, params *pgevents.AppendParams)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("pgevents: append events: %w", err)
 	}
-	it := &gcItem{arg: arg, body: body, ctx: ctx, done: make(chan struct{}), key: arg.Category + "\x00" + arg.Stream}
+	it := &gcItem{arg: arg, body: body, ctx: ctx, nEvents: len(params.Events), done: make(chan struct{}), key: arg.Category + "\x00" + arg.Stream}
 	g.submit(it)
 	select {
 	case <-it.done:
@@ -267,6 +274,7 @@ func (g *groupCommit) add(b *gcBatch, it *gcItem) {
 	b.items = append(b.items, it)
 	b.keys[it.key] = struct{}{}
 	b.bytes += len(it.body) + 1
+	b.nEvents += it.nEvents
 	it.batch, it.state = b, gcQueued
 	g.queued++
 }
@@ -275,7 +283,8 @@ func (g *groupCommit) add(b *gcBatch, it *gcItem) {
 // has room (g.mu held).
 func (g *groupCommit) enqueue(it *gcItem) {
 	for _, b := range g.queue {
-		if _, dup := b.keys[it.key]; dup || len(b.items) >= g.maxItems || b.bytes+len(it.body) > g.maxBytes {
+		if _, dup := b.keys[it.key]; dup || len(b.items) >= g.maxItems || b.bytes+len(it.body) > g.maxBytes ||
+			b.nEvents+it.nEvents > g.maxEvents {
 			continue
 		}
 		g.add(b, it)
@@ -324,6 +333,7 @@ func (g *groupCommit) leave(it *gcItem) gcState {
 		}
 		delete(b.keys, it.key)
 		b.bytes -= len(it.body) + 1
+		b.nEvents -= it.nEvents
 		g.queued--
 		if len(b.items) == 0 {
 			for i, x := range g.queue {
@@ -443,8 +453,21 @@ func liveItems(items []*gcItem) []*gcItem {
 // fallback sends each item alone through pgevents.append, after the batch
 // failed as a whole with err.
 func (g *groupCommit) fallback(items []*gcItem, err error) int {
+	var ie *pgevents.InvalidInputError
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && (pgErr.Code == "42883" || pgErr.Code == "42501") {
+	switch {
+	case errors.As(err, &ie) && ie.Code == pgevents.CodeLimitExceeded:
+		// Over the call's limits (settings lower than gcMaxBatch*): send
+		// smaller batches from now on.
+		var size, events int
+		for _, it := range items {
+			size, events = size+len(it.body)+1, events+it.nEvents
+		}
+		g.mu.Lock()
+		g.maxBytes = max(65536, min(g.maxBytes, size/2))
+		g.maxEvents = max(100, min(g.maxEvents, events/2))
+		g.mu.Unlock()
+	case errors.As(err, &pgErr) && (pgErr.Code == "42883" || pgErr.Code == "42501"):
 		g.disabled.Store(true) // no append_batch here, or no right to call it
 	}
 	g.stats.add(0, int64(len(items)))

@@ -106,13 +106,28 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 // surrogate escape, a number beyond numeric's range: CodeInvalidEvents,
 // events[i].payload or events[i].metadata).
 //
-// ctx governs the whole call, retries included. Errors: a
-// *pgevents.ConditionError (ErrConditionFailed, ErrUnexpectedPosition,
-// ErrStreamNotEmpty, ErrStreamDoesNotExist) when the condition is not met; a
-// *pgevents.InvalidInputError (ErrInvalidInput; ErrEventIDConflict for an id
-// reused in another stream or with other content) for bad names, events,
-// conditions or scope; ErrRetryable when retries are exhausted. Nothing is
-// written on error.
+// Group commit (on unless Config.DisableGroupCommit; never on a Store bound
+// by WithTx): concurrent calls are coalesced into pgevents.append_batch
+// calls, each one transaction of independent appends, at most one per
+// stream; a call finding the Store idle is sent at once. The result and
+// errors are exactly those of the append alone, each caller getting its
+// own. A batch that fails with a retryable error or a lost connection is
+// sent again (same ids: idempotent), at most Config.MaxRetries times; an
+// append that fails with a retryable error of its own goes into the next
+// batch.
+//
+// ctx governs the whole call, retries included. With group commit, a ctx
+// that ends while the append is still queued returns ctx's error and
+// nothing is written; once its batch is sent, the call returns ctx's error
+// at once, but the append may still commit with the batch (as a single
+// append may commit when ctx ends during its COMMIT): retry the same
+// *AppendParams to find out (an exact retry returns the stored events).
+// Errors: a *pgevents.ConditionError (ErrConditionFailed,
+// ErrUnexpectedPosition, ErrStreamNotEmpty, ErrStreamDoesNotExist) when the
+// condition is not met; a *pgevents.InvalidInputError (ErrInvalidInput;
+// ErrEventIDConflict for an id reused in another stream or with other
+// content) for bad names, events, conditions or scope; ErrRetryable when
+// retries are exhausted. Nothing is written on error.
 func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (res *pgevents.AppendResult, err error) {
 	ctx, c := s.tel.start(ctx, opAppendEvents, appendAttrs(params))
 	defer func() { c.end(err, resultLen(res)) }()
