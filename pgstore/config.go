@@ -30,7 +30,9 @@ type Config struct {
 	// AfterAppend, when set, is called after each AppendEvents or
 	// AppendStreams that committed in a transaction the Store owns, with the
 	// category appended to (not for appends in a caller's transaction: the
-	// caller knows when it commits). It runs on the appending goroutine and
+	// caller knows when it commits). It runs on the appending goroutine (with
+	// group commit, on the goroutine that sent the batch, once per committed
+	// append, before its caller returns, even if that caller has left) and
 	// must not block: pgstore.Notifier.Appended, which wakes consumers with
 	// one coalesced NOTIFY sent after the commit, is the intended use.
 	// Defaults to nil.

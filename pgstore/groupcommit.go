@@ -84,11 +84,11 @@ type gcItem struct {
 type gcBatch struct {
 	bytes   int
 	nEvents int
-	cancel context.CancelFunc // cancels ctx when every caller has left
-	ctx    context.Context
-	items  []*gcItem
-	keys   map[string]struct{}
-	live   int // sent items whose caller still waits
+	cancel  context.CancelFunc // cancels ctx when every caller has left
+	ctx     context.Context
+	items   []*gcItem
+	keys    map[string]struct{}
+	live    int // sent items whose caller still waits
 }
 
 // groupCommit coalesces a Store's appends.
