@@ -198,7 +198,14 @@ func (g *groupCommit) append(ctx context.Context, params *pgevents.AppendParams)
 		return nil, fmt.Errorf("pgevents: append events: %w", err)
 	}
 	it := &gcItem{arg: arg, body: body, ctx: ctx, nEvents: len(params.Events), done: make(chan struct{}), key: arg.Category + "\x00" + arg.Stream}
-	g.submit(it)
+	if own := g.submit(it); own != nil {
+		// Alone and the store idle: sent from this goroutine, as a single
+		// append (unless re-queued after a retryable error).
+		g.send(own)
+		if b := g.next(); b != nil {
+			go g.flush(b)
+		}
+	}
 	select {
 	case <-it.done:
 	case <-ctx.Done():
@@ -238,18 +245,26 @@ func itemJSON(arg *pgeventsdb.AppendEventsParams) []byte {
 }
 
 // submit queues it, and starts a flusher when a slot is free and the
-// queue is due (see the flush policy).
-func (g *groupCommit) submit(it *gcItem) {
+// queue is due (see the flush policy). When that batch is it alone, the
+// caller sends it itself: submit returns the batch, to be sent with send
+// and followed by release, under the caller's ctx.
+func (g *groupCommit) submit(it *gcItem) (own *gcBatch) {
 	g.mu.Lock()
 	g.enqueue(it)
 	if g.inFlight < g.maxInFlight && g.due() {
 		g.inFlight++
-		b := g.pop()
+		if b := g.queue[0]; len(b.items) == 1 && b.items[0] == it {
+			g.pop(it.ctx)
+			g.mu.Unlock()
+			return b
+		}
+		b := g.pop(nil)
 		g.mu.Unlock()
 		go g.flush(b)
-		return
+		return nil
 	}
 	g.mu.Unlock()
+	return nil
 }
 
 // due reports whether the first queued batch should be sent now (g.mu
@@ -295,8 +310,10 @@ func (g *groupCommit) enqueue(it *gcItem) {
 	g.queue = append(g.queue, b)
 }
 
-// pop takes the first collecting batch and marks it sent (g.mu held).
-func (g *groupCommit) pop() *gcBatch {
+// pop takes the first collecting batch and marks it sent (g.mu held),
+// under ctx: nil means a context of the batch's own, cancelled when every
+// caller has left.
+func (g *groupCommit) pop(ctx context.Context) *gcBatch {
 	b := g.queue[0]
 	g.queue[0] = nil
 	g.queue = g.queue[1:]
@@ -304,16 +321,16 @@ func (g *groupCommit) pop() *gcBatch {
 	if len(g.queue) == 0 {
 		g.queue = nil
 	}
-	g.markSent(b)
-	return b
-}
-
-func (g *groupCommit) markSent(b *gcBatch) {
-	b.ctx, b.cancel = context.WithCancel(context.Background())
+	if ctx == nil {
+		b.ctx, b.cancel = context.WithCancel(context.Background())
+	} else {
+		b.ctx, b.cancel = ctx, func() {}
+	}
 	for _, it := range b.items {
 		it.state = gcSent
 	}
 	b.live = len(b.items)
+	return b
 }
 
 // leave is called when it's caller's context ends before the answer; it
@@ -360,17 +377,22 @@ func (g *groupCommit) leave(it *gcItem) gcState {
 // flush sends b, then the queued batches while they are due (see the
 // flush policy); it holds one of the maxInFlight slots.
 func (g *groupCommit) flush(b *gcBatch) {
-	for {
+	for b != nil {
 		g.send(b)
-		g.mu.Lock()
-		if !g.due() {
-			g.inFlight--
-			g.mu.Unlock()
-			return
-		}
-		b = g.pop()
-		g.mu.Unlock()
+		b = g.next()
 	}
+}
+
+// next pops the next batch if it is due, else releases the caller's slot
+// and returns nil.
+func (g *groupCommit) next() *gcBatch {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.due() {
+		g.inFlight--
+		return nil
+	}
+	return g.pop(nil)
 }
 
 // gcResult is one item's outcome in a call.
