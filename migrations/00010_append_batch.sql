@@ -35,18 +35,27 @@ REVOKE ALL ON pgevents.append_batch_result FROM PUBLIC;
 -- max_append_events and its JSON text by max_append_size.
 INSERT INTO pgevents.settings (name, value, description) VALUES
   ('max_batch_items', '1000',
-   'Most items one call of append_batch may carry; 1 to 100000. More: PE112 (the whole call fails, nothing written).')
+   'Most items one call of append_batch may carry; 100 to 100000. More: PE112 (the whole call fails, nothing written).')
 ON CONFLICT (name) DO NOTHING;
 
 ALTER TABLE pgevents.settings ADD CONSTRAINT settings_append_batch_check CHECK (
   CASE name
-    WHEN 'max_batch_items' THEN pg_catalog.jsonb_typeof(value) = 'number' AND value::text ~ '^[1-9][0-9]{0,5}$'
+    WHEN 'max_batch_items' THEN pg_catalog.jsonb_typeof(value) = 'number' AND value::text ~ '^[1-9][0-9]{2,5}$'
       AND value::text::numeric <= 100000
     ELSE true
   END);
 
+-- pgevents.write_stream, the core of every append, now returns
+-- pgevents.append_batch_result rows and takes the batch item (p_item):
+-- drop the old signature (the function files install the new one).
+DROP FUNCTION IF EXISTS pgevents.write_stream(text, text, jsonb, jsonb, text);
+
 -- +goose Down
-DROP FUNCTION IF EXISTS pgevents.append_batch(jsonb);
+-- The functions that use the row type first (a later migrate reinstalls
+-- the function files of its version).
+DROP FUNCTION IF EXISTS pgevents.append_batch(jsonb),
+  pgevents.write_stream(text, text, jsonb, jsonb, text, integer),
+  pgevents.fail_append(integer, text, text, text, text);
 ALTER TABLE pgevents.settings DROP CONSTRAINT settings_append_batch_check;
 DELETE FROM pgevents.settings WHERE name = 'max_batch_items';
 DROP VIEW pgevents.append_batch_result;

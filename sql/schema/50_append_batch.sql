@@ -37,12 +37,12 @@ REVOKE ALL ON pgevents.append_batch_result FROM PUBLIC;
 -- max_append_events and its JSON text by max_append_size.
 INSERT INTO pgevents.settings (name, value, description) VALUES
   ('max_batch_items', '1000',
-   'Most items one call of append_batch may carry; 1 to 100000. More: PE112 (the whole call fails, nothing written).')
+   'Most items one call of append_batch may carry; 100 to 100000. More: PE112 (the whole call fails, nothing written).')
 ON CONFLICT (name) DO NOTHING;
 
 ALTER TABLE pgevents.settings ADD CONSTRAINT settings_append_batch_check CHECK (
   CASE name
-    WHEN 'max_batch_items' THEN pg_catalog.jsonb_typeof(value) = 'number' AND value::text ~ '^[1-9][0-9]{0,5}$'
+    WHEN 'max_batch_items' THEN pg_catalog.jsonb_typeof(value) = 'number' AND value::text ~ '^[1-9][0-9]{2,5}$'
       AND value::text::numeric <= 100000
     ELSE true
   END);

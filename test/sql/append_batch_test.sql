@@ -19,7 +19,7 @@
 --   deleted at the end)
 BEGIN;
 \ir helpers.psql
-SELECT plan(44);
+SELECT plan(46);
 
 SELECT has_function('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch(items) exists');
 SELECT function_returns('pgevents', 'append_batch', ARRAY['jsonb'], 'setof pgevents.append_batch_result', 'append_batch returns setof pgevents.append_batch_result');
@@ -195,20 +195,35 @@ SELECT results_eq(
   $$VALUES (0, 'PE102'), (1, 'PE101')$$,
   'events missing: PE102 (as append with NULL events); a category that is not a string: PE101');
 
+SELECT results_eq(
+  $$SELECT item, error_code, error_detail::jsonb ->> 'field', position, occurred_at = '2020-01-02T03:04:05Z' FROM pgevents.append_batch('[
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1, "occurred_at": "2020-01-02T03:04:05Z"}],
+       "condition": {"type": "and", "conditions": [{"type": "stream_is_empty"}, {"type": "or", "conditions": [{"type": "none"}]}]}},
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1, "occurred_at": "2020-13-45T03:04:05Z"}]},
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1}], "condition": {"type": "or", "conditions": []}},
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1, "id": "0190a6e0-0000-7000-8000-00000000000a"},
+                                                          {"name": "E", "payload": 2, "id": "0190A6E0-0000-7000-8000-00000000000A"}]},
+      {"category": "batch", "stream": "timed", "events": [{"name": "F", "payload": 1, "id": null}], "condition": {"type": "position_is", "position": 0}}]')$$,
+  $$VALUES (0, NULL, NULL, 0::bigint, true), (1, 'PE102', 'events[0].occurred_at', NULL, NULL),
+           (2, 'PE005', NULL, NULL, NULL), (3, 'PE102', 'events[1].id', NULL, NULL), (4, NULL, NULL, 1::bigint, false)$$,
+  'Items beyond the simple form (timestamps, and/or conditions, ids): same checks, each item on its own');
+
 -- Whole-call errors: raised, nothing written.
 SELECT throws_ok($$SELECT * FROM pgevents.append_batch('{"category": "batch"}')$$, 'PE102', NULL, 'Not an array: PE102');
 SELECT throws_ok($$SELECT * FROM pgevents.append_batch(NULL)$$, 'PE102', NULL, 'NULL: PE102');
 SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.append_batch('{}')$$) #>> '{detail,field}', 'items', 'Not an array: field items');
 RESET ROLE;
-UPDATE pgevents.settings SET value = '2' WHERE name = 'max_batch_items';
+SELECT throws_ok($$UPDATE pgevents.settings SET value = '99' WHERE name = 'max_batch_items'$$, '23514', NULL,
+  'max_batch_items may not be set below 100 (the floor append_batch relies on)');
+UPDATE pgevents.settings SET value = '100' WHERE name = 'max_batch_items';
 UPDATE pgevents.settings SET value = '100' WHERE name = 'max_append_events';
 UPDATE pgevents.settings SET value = '65536' WHERE name = 'max_append_size';
 SET LOCAL ROLE append_batch_test_writer;
 SELECT is(
-  pg_temp.error_of($$SELECT * FROM pgevents.append_batch('[{"category": "batch", "stream": "limit", "events": []},
-    {"category": "batch", "stream": "limit", "events": []}, {"category": "batch", "stream": "limit", "events": [{"name": "E", "payload": 1}]}]')$$)
-    - 'message',
-  '{"sqlstate": "PE112", "detail": {"field": "items", "reason": "must hold at most 2 items (got 3)", "limit": 2, "setting": "max_batch_items"}}'::jsonb,
+  pg_temp.error_of(pg_catalog.format($$SELECT * FROM pgevents.append_batch(%L)$$,
+    (SELECT jsonb_agg(jsonb_build_object('category', 'batch', 'stream', 'limit', 'events', CASE WHEN i = 101 THEN '[{"name": "E", "payload": 1}]'::jsonb ELSE '[]'::jsonb END))
+       FROM generate_series(1, 101) AS i))) - 'message',
+  '{"sqlstate": "PE112", "detail": {"field": "items", "reason": "must hold at most 100 items (got 101)", "limit": 100, "setting": "max_batch_items"}}'::jsonb,
   'Over max_batch_items: PE112 for the call');
 SELECT is(
   pg_temp.error_of(pg_catalog.format($$SELECT * FROM pgevents.append_batch('[{"category": "batch", "stream": "limit", "events": %s},
