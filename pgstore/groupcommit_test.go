@@ -333,35 +333,42 @@ func readAllIn(t *testing.T, store *Store, category, stream string) []pgevents.E
 	return events
 }
 
-// TestGroupCommit_FallsBackWhenTheBatchFails: a batch over the call's item
-// limit (max_batch_items, PE112 for the whole call) is sent again append by
-// append, and every caller still gets its own result.
+// TestGroupCommit_FallsBackWhenTheBatchFails: a batch over the call's
+// event limit (max_append_events, PE112 for the whole call) is sent again
+// append by append, every caller still getting its own result; later
+// batches stay within the limit.
 func TestGroupCommit_FallsBackWhenTheBatchFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := groupStore(t, newPool(t, pgx.QueryExecModeCacheStatement, 10), 1, nil)
-	_, err := b.pool.Exec(ctx, "UPDATE pgevents.settings SET value = '2' WHERE name = 'max_batch_items'")
+	_, err := b.pool.Exec(ctx, "UPDATE pgevents.settings SET value = '100' WHERE name = 'max_append_events'")
 	require.NoError(t, err)
-	release, blocked := occupy(t, b, "fb")
-	var wg sync.WaitGroup
-	errs := make([]error, 5)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = b.store.AppendEvents(ctx, &pgevents.AppendParams{Category: "fb", Stream: fmt.Sprintf("s%d", i),
-				Condition: pgevents.StreamIsEmpty(), Events: []pgevents.NewEvent{ev("Opened", `{}`)}})
-		}()
+	events := make([]pgevents.NewEvent, 40)
+	for i := range events {
+		events[i] = ev("Happened", fmt.Sprintf(`{"i": %d}`, i))
 	}
-	waitFor(t, "5 queued appends", func() bool { return queuedAppends(b.store.group) == 5 })
-	release()
-	require.NoError(t, <-blocked)
-	wg.Wait()
-	for i, err := range errs {
-		require.NoError(t, err, "append %d", i)
-		require.Len(t, readAllIn(t, b.store, "fb", fmt.Sprintf("s%d", i)), 1)
+	for round := range 2 {
+		release, blocked := occupy(t, b, fmt.Sprintf("fb%d", round))
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = b.store.AppendEvents(ctx, &pgevents.AppendParams{Category: "fb", Stream: fmt.Sprintf("r%d-s%d", round, i),
+					Condition: pgevents.StreamIsEmpty(), Events: events})
+			}()
+		}
+		waitFor(t, "3 queued appends", func() bool { return queuedAppends(b.store.group) == 3 })
+		release()
+		require.NoError(t, <-blocked)
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "append %d", i)
+			require.Len(t, readAllIn(t, b.store, "fb", fmt.Sprintf("r%d-s%d", round, i)), 40)
+		}
+		require.EqualValues(t, 3, b.store.GroupCommitStats().Fallbacks, "round %d", round)
 	}
-	require.EqualValues(t, 5, b.store.GroupCommitStats().Fallbacks)
 }
 
 // TestGroupCommit_NeverCoalescesCallerTransactions: appends in a caller's
