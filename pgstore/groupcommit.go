@@ -186,6 +186,9 @@ func newGroupCommit(s *Store, maxItems, maxInFlight int) *groupCommit {
 
 // append is AppendEvents through the group commit.
 func (g *groupCommit) append(ctx context.Context, params *pgevents.AppendParams) (*pgevents.AppendResult, error) {
+	if params == nil {
+		params = &pgevents.AppendParams{}
+	}
 	arg, err := appendParamsToInternal(params)
 	if err != nil {
 		return nil, err
@@ -551,8 +554,16 @@ func (g *groupCommit) answer(items []*gcItem, results []gcResult) (answered int)
 // item (unless batchOnly). The error is that of the call as a whole; each
 // item's own error is in its result, interpreted.
 func (g *groupCommit) call(ctx context.Context, items []*gcItem) ([]gcResult, error) {
-	if len(items) == 1 && !g.batchOnly {
-		rows, err := g.s.queries.AppendEvents(ctx, g.s.pool, items[0].arg)
+	return g.s.callBatch(ctx, g.s.pool, items, !g.batchOnly)
+}
+
+// callBatch sends items in one call on db: pgevents.append_batch, or
+// pgevents.append for a lone item when single is set. The error is that of
+// the call as a whole (a lost connection, ctx, a whole-call limit); each
+// item's own error is in its result, interpreted as AppendEvents does.
+func (s *Store) callBatch(ctx context.Context, db pgeventsdb.DBTX, items []*gcItem, single bool) ([]gcResult, error) {
+	if len(items) == 1 && single {
+		rows, err := s.queries.AppendEvents(ctx, db, items[0].arg)
 		switch {
 		case err == nil:
 			return []gcResult{{events: eventsFromInternal(rows)}}, nil
@@ -561,7 +572,11 @@ func (g *groupCommit) call(ctx context.Context, items []*gcItem) ([]gcResult, er
 		}
 		return []gcResult{{err: interpretError("append events", err)}}, nil
 	}
-	body := make([]byte, 0, 2+len(items)*(len(items[0].body)+1))
+	size := 2
+	for _, it := range items {
+		size += len(it.body) + 1
+	}
+	body := make([]byte, 0, size)
 	body = append(body, '[')
 	for i, it := range items {
 		if i > 0 {
@@ -570,7 +585,7 @@ func (g *groupCommit) call(ctx context.Context, items []*gcItem) ([]gcResult, er
 		body = append(body, it.body...)
 	}
 	body = append(body, ']')
-	rows, err := g.s.queries.AppendBatch(ctx, g.s.pool, body)
+	rows, err := s.queries.AppendBatch(ctx, db, body)
 	if err != nil {
 		return nil, interpretError("append batch", err)
 	}

@@ -641,3 +641,67 @@ func TestStore_ContractGroupCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestStore_AppendBatch: AppendBatch gives each append exactly what
+// AppendEvents gives it alone (every kind of gcCases, over more appends
+// than one call carries), appends to one stream run in order, and in a
+// caller's transaction everything rolls back with it.
+func TestStore_AppendBatch(t *testing.T) {
+	t.Parallel()
+	forEachMode(t, func(t *testing.T, setup func(t *testing.T) *testBundle) {
+		ctx := context.Background()
+		b := setup(t)
+		cases := gcCases()
+		const rounds = 8 // > appendBatchMaxItems appends in all
+		want := map[string]string{}
+		var params []*pgevents.AppendParams
+		var streams []string
+		for round := range rounds {
+			for i, c := range cases {
+				if c.cancel {
+					continue
+				}
+				s := fmt.Sprintf("s%d-%d", round, i)
+				for _, category := range []string{"ref", "batch"} {
+					if c.seed {
+						appendTo(t, b.store, category, s, ev("Seeded", `{}`))
+					}
+				}
+				res, err := b.store.AppendEvents(ctx, c.params("ref", s))
+				want[s] = outcome(res, err)
+				params = append(params, c.params("batch", s))
+				streams = append(streams, s)
+			}
+		}
+		require.Greater(t, len(params), appendBatchMaxItems)
+		// Two appends to one stream, the second conditioned on the first.
+		params = append(params,
+			&pgevents.AppendParams{Category: "batch", Stream: "pair", Condition: pgevents.StreamIsEmpty(), Events: []pgevents.NewEvent{ev("First", `{}`)}},
+			nil,
+			&pgevents.AppendParams{Category: "batch", Stream: "pair", Condition: pgevents.PositionIs(0), Events: []pgevents.NewEvent{ev("Second", `{}`)}})
+		results, err := b.store.AppendBatch(ctx, params)
+		require.NoError(t, err)
+		require.Len(t, results, len(params))
+		for i, s := range streams {
+			require.Equal(t, want[s], outcome(results[i].Result, results[i].Err), "stream %s", s)
+		}
+		n := len(streams)
+		require.NoError(t, results[n].Err)
+		require.Equal(t, outcome(b.store.AppendEvents(ctx, nil)), outcome(results[n+1].Result, results[n+1].Err), "nil params")
+		require.NoError(t, results[n+2].Err)
+		require.EqualValues(t, 1, results[n+2].Result.Events[0].Position)
+
+		// In a caller's transaction: rolled back with it.
+		tx, err := b.pool.Begin(ctx)
+		require.NoError(t, err)
+		results, err = b.store.WithTx(tx).AppendBatch(ctx, []*pgevents.AppendParams{
+			{Category: "batch", Stream: "tx", Events: []pgevents.NewEvent{ev("A", `{}`)}},
+			{Category: "batch", Stream: "pair", Condition: pgevents.StreamIsEmpty()},
+		})
+		require.NoError(t, err)
+		require.NoError(t, results[0].Err)
+		require.ErrorIs(t, results[1].Err, pgevents.ErrStreamNotEmpty)
+		require.NoError(t, tx.Rollback(ctx))
+		require.Empty(t, readAllIn(t, b.store, "batch", "tx"))
+	})
+}

@@ -78,6 +78,7 @@ var spanStartOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKind
 var (
 	opAppendEvents   = newOperation("pgevents.append", false, true)
 	opAppendStreams  = newOperation("pgevents.append_streams", false, true)
+	opAppendBatch    = newOperation("pgevents.append_batch", false, true)
 	opReadStream     = newOperation("pgevents.read_stream", true, false)
 	opReadEvents     = newOperation("pgevents.read_events", true, false)
 	opLatestEvent    = newOperation("pgevents.latest_event", false, false)
