@@ -124,6 +124,15 @@ func driverSingleVariant(events int) variant {
 		ops:  storeAppend(key, events, &pgstore.Config{DisableGroupCommit: true})}
 }
 
+// driverInFlightVariant is the Go driver with group commit and n batches
+// in flight at most (Config.GroupCommitMaxInFlight), for tuning its default.
+func driverInFlightVariant(events, n int) variant {
+	key := fmt.Sprintf("driver-%d-inflight%d", events, n)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit, %d batches in flight", events, n),
+		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMaxInFlight: n})}
+}
+
 // batchStats summarises a Store's group commit: batches, mean appends per
 // batch, and the batch size at the 50th/90th percentile of appends and the
 // largest (warm-up included).
