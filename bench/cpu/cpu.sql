@@ -74,12 +74,15 @@ SELECT bench.cpu_variant('alt_append_10_ids', 10, $$PERFORM count(*) FROM pgeven
 SELECT bench.cpu_variant('build_ids_1', 1, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
 SELECT bench.cpu_variant('build_ids_10', 10, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
 -- append_batch with N items of one event each, on independent random
--- streams (build_batch_N: building that JSON alone, to subtract).
+-- streams (build_batch_N: building that JSON alone, to subtract; the event
+-- is taken out of the stored batch once per call).
 SELECT bench.cpu_variant('batch_' || n, n, pg_catalog.format($$PERFORM count(*) FROM pgevents.append_batch(
-  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', jsonb_build_array(ev -> 0)))
-     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g))$$, n))
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+          (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e))$$, n))
   FROM (VALUES (8), (16)) AS v(n);
 SELECT bench.cpu_variant('build_batch_' || n, n, pg_catalog.format($$PERFORM pg_catalog.length(
-  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', jsonb_build_array(ev -> 0)))
-     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g)::text)$$, n))
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+          (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e)::text)$$, n))
   FROM (VALUES (8), (16)) AS v(n);

@@ -45,6 +45,7 @@
 --   5. a given observed_at is not earlier than the one before it (the
 --      stream's latest, then the batch's), else PE102.
 -- Locks: the stream's row of pgevents.streams FOR UPDATE (pgevents.lock_stream;
+-- not for a batch item, whose lock pgevents.append_batch already holds;
 -- an owner-only table, so no other role can take it), held to commit, taken
 -- after the events are validated and before the latest event is read; the
 -- row is updated by every append that writes, so a concurrent append under
@@ -72,6 +73,7 @@ AS $$
 DECLARE
   _count bigint;
   _valid boolean;
+  _event jsonb;
   _id_texts text[];
   _timed boolean;
   _plain boolean;
@@ -112,16 +114,31 @@ BEGIN
   -- _plain: READ COMMITTED, so the INSERT below may take its fast form. (No
   -- new aggregate and no new statement here: each costs its set-up on every
   -- call, and appends are hot.)
-  SELECT pg_catalog.count(*),
-         pg_catalog.bool_and(pgevents.is_valid_event(a.v)
-                             AND (pg_catalog.pg_column_size(a.v) < 272
-                                  OR NOT a.v @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")'))
-           AND pg_catalog.count(*) <= 100 AND pg_catalog.octet_length(p_events::text) <= 65536,
-         pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
-         pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at'),
-         pg_catalog.current_setting('transaction_isolation') = 'read committed'
-    INTO _count, _valid, _id_texts, _timed, _plain
-    FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
+  IF pg_catalog.jsonb_array_length(p_events) = 1 THEN
+    -- One event, the common case: the same values, each a simple
+    -- expression, which (unlike the statement below) needs no executor
+    -- set-up.
+    _event := p_events -> 0;
+    _count := 1;
+    _valid := pgevents.is_valid_event(_event)
+              AND (pg_catalog.pg_column_size(_event) < 272
+                   OR NOT _event @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")')
+              AND pg_catalog.octet_length(p_events::text) <= 65536;
+    _id_texts := CASE WHEN pg_catalog.jsonb_typeof(_event -> 'id') = 'string' THEN ARRAY[_event ->> 'id'] END;
+    _timed := _event ? 'occurred_at' OR _event ? 'observed_at';
+    _plain := pg_catalog.current_setting('transaction_isolation') = 'read committed';
+  ELSE
+    SELECT pg_catalog.count(*),
+           pg_catalog.bool_and(pgevents.is_valid_event(a.v)
+                               AND (pg_catalog.pg_column_size(a.v) < 272
+                                    OR NOT a.v @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")'))
+             AND pg_catalog.count(*) <= 100 AND pg_catalog.octet_length(p_events::text) <= 65536,
+           pg_catalog.array_agg(a.v ->> 'id') FILTER (WHERE pg_catalog.jsonb_typeof(a.v -> 'id') = 'string'),
+           pg_catalog.bool_or(a.v ? 'occurred_at' OR a.v ? 'observed_at'),
+           pg_catalog.current_setting('transaction_isolation') = 'read committed'
+      INTO _count, _valid, _id_texts, _timed, _plain
+      FROM pg_catalog.jsonb_array_elements(p_events) AS a(v);
+  END IF;
   IF NOT _valid THEN -- over a floor of the limits, or invalid (or both)
     PERFORM pgevents.check_write_limits(p_events, p_field);
     PERFORM pgevents.check_events(p_events, p_field);
@@ -158,10 +175,13 @@ BEGIN
   END IF;
 
   -- The stream lock. A stream without a row gets one when this append
-  -- writes; a mere condition check on it needs no lock.
-  PERFORM 1 FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
-  IF NOT FOUND AND _count > 0 THEN
-    PERFORM pgevents.lock_stream(p_category, p_stream, true);
+  -- writes; a mere condition check on it needs no lock. (A batch item's
+  -- lock is already held: pgevents.append_batch takes every lock first.)
+  IF p_item IS NULL THEN
+    PERFORM 1 FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
+    IF NOT FOUND AND _count > 0 THEN
+      PERFORM pgevents.lock_stream(p_category, p_stream, true);
+    END IF;
   END IF;
   -- Read the clock only once the lock is held, so observed_at never goes
   -- backwards along a stream's positions.
@@ -173,7 +193,9 @@ BEGIN
   -- plan), while the full comparison below is re-planned on every call (a
   -- custom plan, which knows the array length, always looks cheaper than the
   -- generic one), and new events never need it.
-  _ids := _id_texts::uuid[]; -- each matched the UUID pattern
+  IF _id_texts IS NOT NULL THEN
+    _ids := _id_texts::uuid[]; -- each matched the UUID pattern
+  END IF;
   IF _ids IS NOT NULL AND pgevents.any_event_stored(_ids) THEN -- no call without ids
     -- One pass: which events are stored, which match; and the id to name
     -- in a conflict: one stored with other content, else one not stored (only
