@@ -19,6 +19,12 @@ const (
 	DefaultRetryBackoff = 5 * time.Millisecond
 )
 
+// DefaultGroupCommitMaxInFlight returns Config.GroupCommitMaxInFlight's
+// default: 4 × runtime.GOMAXPROCS(0), at least 4.
+func DefaultGroupCommitMaxInFlight() int {
+	return max(4, 4*runtime.GOMAXPROCS(0))
+}
+
 // maxBackoffDoublings caps the exponential growth of the retry backoff at
 // RetryBackoff * 2^maxBackoffDoublings.
 const maxBackoffDoublings = 6
@@ -55,8 +61,9 @@ type Config struct {
 	GroupCommitMaxBatch int
 	// GroupCommitMaxInFlight is how many append_batch calls the group
 	// commit runs at once, each on a connection of the pool (never more
-	// than the pool's MaxConns). Defaults to runtime.GOMAXPROCS(0), at
-	// least 2.
+	// than the pool's MaxConns). Fewer run while few appends are in
+	// progress: another batch is opened only for about 8 appends or more.
+	// Defaults to DefaultGroupCommitMaxInFlight().
 	GroupCommitMaxInFlight int
 	// MaxRetries is how many times an operation that runs in a transaction
 	// the Store owns (every call on a Store not bound to a caller's
@@ -133,7 +140,7 @@ func (cfg *Config) withDefaults() (Config, error) {
 		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxInFlight %d: must not be negative (0 means the default, GOMAXPROCS)",
 			c.GroupCommitMaxInFlight)
 	case c.GroupCommitMaxInFlight == 0:
-		c.GroupCommitMaxInFlight = max(2, runtime.GOMAXPROCS(0))
+		c.GroupCommitMaxInFlight = DefaultGroupCommitMaxInFlight()
 	}
 	return c, nil
 }
