@@ -104,12 +104,17 @@ cells=(
   "append-10@16 16 10 pgevents_append10 raw-insert-10@16"
   "batch-16x1@16 16 16 pgevents_batch16 raw-insert-1@16"
 )
-if [ ${#alt[@]} -gt 0 ]; then
+# ALT rows for the functions the alternative defines.
+if [ "$(psql -X -Atc "SELECT to_regprocedure('pgevents_alt.append_batch(jsonb)') IS NOT NULL")" = t ]; then
   cells+=(
     "ALT-batch-8x1@2 2 8 pgevents_alt_batch8 raw-insert-1@2"
+    "ALT-batch-16x1@16 16 16 pgevents_alt_batch16 raw-insert-1@16"
+  )
+fi
+if [ "$(psql -X -Atc "SELECT to_regprocedure('pgevents_alt.append(text,text,jsonb,jsonb,text)') IS NOT NULL")" = t ]; then
+  cells+=(
     "ALT-append-1@16 16 1 pgevents_alt_append1 raw-insert-1@16"
     "ALT-append-10@16 16 10 pgevents_alt_append10 raw-insert-10@16"
-    "ALT-batch-16x1@16 16 16 pgevents_alt_batch16 raw-insert-1@16"
   )
 fi
 if [ -n "$only" ]; then

@@ -44,9 +44,11 @@
 -- (category, stream) byte order (the existing rows in one statement, then
 -- the new streams' rows), all before the first write, so batches do not
 -- deadlock with each other or with append / append_streams; all held to
--- commit. The transaction gets its id with its first lock, so unless the
--- caller's transaction had one already, no stream's latest writer can be
--- younger and 40001 cannot occur. A new stream's lock row is created for
+-- commit. The transaction gets its id with its first lock (a row lock
+-- needs one): an item is 40001 only when its stream's latest writer is
+-- younger, i.e. the caller's transaction had an id before the call, or a
+-- younger transaction appended to the stream in the moment between this
+-- call's first lock and the stream's. A new stream's lock row is created for
 -- every valid item that has events to write; an item that then fails under
 -- the lock (condition, id conflict) may leave that (empty, internal) row.
 -- VOLATILE: it writes. SECURITY DEFINER: the tables are owner-only.
@@ -89,6 +91,22 @@ BEGIN
   IF pg_catalog.jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', 'items', 'must be a JSON array of {"category", "stream", "events", "condition", "scope"} objects');
   END IF;
+  -- The limits of the whole call are settings; within the lowest values
+  -- they may take (100 items, 100 events, 65536 bytes) they are not read.
+  -- The item count first, before any item is read.
+  _n := pg_catalog.jsonb_array_length(p_items);
+  IF _n > 100 THEN
+    SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_batch_items'), '1000')::bigint,
+           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint,
+           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint
+      INTO _max_items, _max_events, _max_size
+      FROM pgevents.settings s
+     WHERE s.name IN ('max_batch_items', 'max_append_events', 'max_append_size');
+    IF _n > _max_items THEN
+      PERFORM pgevents.raise_limit('items', pg_catalog.format('must hold at most %s items (got %s)', _max_items, _n),
+        'max_batch_items', _max_items);
+    END IF;
+  END IF;
 
   -- 1. One pass over the items: their fields (arrays indexed 1..n, item
   -- k - 1), the call's totals, and whether each is simple: valid on its
@@ -99,8 +117,7 @@ BEGIN
   -- subtransaction; every other item is validated, and written, in one.
   -- (The test is conservative: an item it calls simple passes every check
   -- of append; one it does not may still be valid.)
-  SELECT pg_catalog.count(*)::integer,
-         COALESCE(pg_catalog.sum(x.events), 0)::bigint,
+  SELECT COALESCE(pg_catalog.sum(x.events), 0)::bigint,
          COALESCE(pg_catalog.sum(x.bytes), 0)::bigint,
          pg_catalog.array_agg(i.v ->> 'category' ORDER BY i.ord),
          pg_catalog.array_agg(i.v ->> 'stream' ORDER BY i.ord),
@@ -108,7 +125,7 @@ BEGIN
          pg_catalog.array_agg(CASE WHEN pg_catalog.jsonb_typeof(i.v -> 'condition') <> 'null' THEN i.v -> 'condition' END ORDER BY i.ord),
          pg_catalog.array_agg(COALESCE(i.v ->> 'scope', 'stream') ORDER BY i.ord),
          pg_catalog.array_agg(COALESCE(x.simple, false) ORDER BY i.ord)
-    INTO _n, _count, _size, _category, _stream, _events, _condition, _scope, _simple
+    INTO _count, _size, _category, _stream, _events, _condition, _scope, _simple
     FROM pg_catalog.jsonb_array_elements(p_items) WITH ORDINALITY AS i(v, ord)
     LEFT JOIN LATERAL (
       SELECT ev.events, ev.bytes,
@@ -143,18 +160,14 @@ BEGIN
        WHERE pg_catalog.jsonb_typeof(i.v) = 'object' AND pg_catalog.jsonb_typeof(i.v -> 'events') = 'array'
     ) AS x ON true;
 
-  -- The limits of the whole call. Within the lowest values the settings
-  -- may take (100 items, 100 events, 65536 bytes), they are not read.
-  IF _n > 100 OR _count > 100 OR _size > 65536 THEN
-    SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_batch_items'), '1000')::bigint,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint
-      INTO _max_items, _max_events, _max_size
-      FROM pgevents.settings s
-     WHERE s.name IN ('max_batch_items', 'max_append_events', 'max_append_size');
-    IF _n > _max_items THEN
-      PERFORM pgevents.raise_limit('items', pg_catalog.format('must hold at most %s items (got %s)', _max_items, _n),
-        'max_batch_items', _max_items);
+  -- The call's events and bytes in all.
+  IF _count > 100 OR _size > 65536 THEN
+    IF _max_events IS NULL THEN
+      SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint,
+             COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint
+        INTO _max_events, _max_size
+        FROM pgevents.settings s
+       WHERE s.name IN ('max_append_events', 'max_append_size');
     END IF;
     IF _count > _max_events THEN
       PERFORM pgevents.raise_limit('items', pg_catalog.format('must hold at most %s events in all (got %s)', _max_events, _count),
