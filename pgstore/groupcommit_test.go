@@ -403,7 +403,12 @@ func TestGroupCommit_Config(t *testing.T) {
 	s, err := New(pool, nil)
 	require.NoError(t, err)
 	require.Equal(t, DefaultGroupCommitMaxBatch, s.group.maxItems)
-	require.Equal(t, min(3, max(2, s.group.maxInFlight)), s.group.maxInFlight, "never more than the pool's connections")
+	require.Equal(t, 3, s.group.maxInFlight, "never more than the pool's connections")
+	require.GreaterOrEqual(t, DefaultGroupCommitMaxInFlight(), 4)
+	s, err = New(pool, &Config{GroupCommitMaxInFlight: 2, GroupCommitMaxBatch: 5})
+	require.NoError(t, err)
+	require.Equal(t, 2, s.group.maxInFlight)
+	require.Equal(t, 5, s.group.maxItems)
 	s, err = New(pool, &Config{DisableGroupCommit: true})
 	require.NoError(t, err)
 	require.Nil(t, s.group)
@@ -704,4 +709,45 @@ func TestStore_AppendBatch(t *testing.T) {
 		require.NoError(t, tx.Rollback(ctx))
 		require.Empty(t, readAllIn(t, b.store, "batch", "tx"))
 	})
+}
+
+// TestGroupCommit_FlushPolicy: when the first queued batch is due (see the
+// flush policy in groupcommit.go).
+func TestGroupCommit_FlushPolicy(t *testing.T) {
+	t.Parallel()
+	g := newGroupCommit(&Store{}, 64, 8)
+	queue := func(n int) {
+		g.queue, g.queued = nil, 0
+		for i := range n {
+			g.enqueue(&gcItem{key: fmt.Sprint(i), body: []byte("{}")})
+		}
+	}
+	for _, c := range []struct {
+		busy, inDB, queued int
+		due                bool
+		why                string
+	}{
+		{0, 0, 0, false, "nothing queued"},
+		{0, 0, 1, true, "idle: at once"},
+		{1, 1, 1, true, "2 writers: a batch each"},
+		{1, 2, 1, false, "4 writers: wait for a second"},
+		{1, 2, 2, true, "4 writers: two batches of 2"},
+		{1, 8, 7, false, "16 writers: wait for 8"},
+		{1, 8, 8, true, "16 writers: two batches of 8"},
+		{3, 24, 7, false, "32 writers: wait for 8"},
+		{3, 24, 8, true, "32 writers: four batches of 8"},
+		{7, 56, 8, true, "64 writers: eight batches of 8"},
+		{7, 112, 15, false, "128 writers: wait for 16 (8 in flight at most)"},
+		{7, 112, 16, true, "128 writers: eight batches of 16"},
+	} {
+		g.busy, g.inDB = c.busy, c.inDB
+		queue(c.queued)
+		require.Equal(t, c.due, g.due(), c.why)
+	}
+	// A second batch queued (the first is full, or holds the stream) is due.
+	g.busy, g.inDB = 1, 100
+	queue(1)
+	g.enqueue(&gcItem{key: "0", body: []byte("{}")})
+	require.Len(t, g.queue, 2)
+	require.True(t, g.due(), "one item per stream per batch: a second batch")
 }
