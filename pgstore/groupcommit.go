@@ -31,7 +31,8 @@ import (
 // idle store sends at once: no added latency), or when a second batch is
 // queued, or when the queue holds its share of the appends in progress
 // (n = in the database + queued): ceil(n / maxInFlight), but at least
-// min(gcTargetBatch, ceil(n / 2)). Otherwise the queue keeps collecting
+// min(gcTargetBatch, ceil(n / 2)) appends or gcTargetEvents events.
+// Otherwise the queue keeps collecting
 // until a batch in the database ends, whose flusher then sends it: no
 // timer. Without the share rule, the first caller back from a batch would
 // find a free slot and leave alone, and the batches would shrink to a few
@@ -59,6 +60,8 @@ const (
 	// open another batch while one is in the database (see the flush
 	// policy).
 	gcTargetBatch = 8
+	// gcTargetEvents: a batch of this many events is big enough too.
+	gcTargetEvents = 32
 )
 
 // gcState is where an append is in the group commit.
@@ -288,9 +291,12 @@ func (g *groupCommit) due() bool {
 	if g.busy == 0 || len(g.queue) > 1 {
 		return true
 	}
-	total := g.inDB + g.queued
-	share := max((total+g.maxInFlight-1)/g.maxInFlight, min(gcTargetBatch, (total+1)/2))
-	return len(g.queue[0].items) >= min(share, g.maxItems)
+	b, total := g.queue[0], g.inDB+g.queued
+	if len(b.items) >= g.maxItems {
+		return true
+	}
+	return len(b.items) >= (total+g.maxInFlight-1)/g.maxInFlight &&
+		(len(b.items) >= min(gcTargetBatch, (total+1)/2) || b.nEvents >= gcTargetEvents)
 }
 
 func (g *groupCommit) newBatch() *gcBatch {
