@@ -61,15 +61,15 @@ SELECT bench.cpu_variant('append_10', 10, $$PERFORM count(*) FROM pgevents.appen
 SELECT bench.cpu_variant('append_10_ids', 10, $$PERFORM count(*) FROM pgevents.append('cat-' || (s % 10), 's-' || s,
   (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x))$$);
 SELECT bench.cpu_variant('alt_append_1', 1, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s, ev)$$)
- WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
+ WHERE to_regprocedure('pgevents_alt.append(text,text,jsonb,jsonb,text)') IS NOT NULL;
 SELECT bench.cpu_variant('alt_append_10', 10, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s, ev)$$)
- WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
+ WHERE to_regprocedure('pgevents_alt.append(text,text,jsonb,jsonb,text)') IS NOT NULL;
 SELECT bench.cpu_variant('alt_append_1_ids', 1, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s,
   (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x))$$)
- WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
+ WHERE to_regprocedure('pgevents_alt.append(text,text,jsonb,jsonb,text)') IS NOT NULL;
 SELECT bench.cpu_variant('alt_append_10_ids', 10, $$PERFORM count(*) FROM pgevents_alt.append('cat-' || (s % 10), 's-' || s,
   (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x))$$)
- WHERE to_regnamespace('pgevents_alt') IS NOT NULL;
+ WHERE to_regprocedure('pgevents_alt.append(text,text,jsonb,jsonb,text)') IS NOT NULL;
 -- What building a batch with fresh ids costs on its own (subtract it from the _ids rows).
 SELECT bench.cpu_variant('build_ids_1', 1, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
 SELECT bench.cpu_variant('build_ids_10', 10, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
@@ -81,8 +81,20 @@ SELECT bench.cpu_variant('batch_' || n, n, pg_catalog.format($$PERFORM count(*) 
      FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
           (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e))$$, n))
   FROM (VALUES (8), (16)) AS v(n);
+SELECT bench.cpu_variant('batch_' || n || '_ids', n, pg_catalog.format($$PERFORM count(*) FROM pgevents.append_batch(
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x,
+                                       'events', jsonb_build_array(e.one || jsonb_build_object('id', gen_random_uuid()))))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+          (SELECT ev -> 0 AS one OFFSET 0) e))$$, n))
+  FROM (VALUES (8), (16)) AS v(n);
 SELECT bench.cpu_variant('build_batch_' || n, n, pg_catalog.format($$PERFORM pg_catalog.length(
   (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
      FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
           (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e)::text)$$, n))
   FROM (VALUES (8), (16)) AS v(n);
+SELECT bench.cpu_variant('alt_batch_' || n, n, pg_catalog.format($$PERFORM count(*) FROM pgevents_alt.append_batch(
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+          (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e))$$, n))
+  FROM (VALUES (8), (16)) AS v(n)
+ WHERE to_regprocedure('pgevents_alt.append_batch(jsonb)') IS NOT NULL;

@@ -18,8 +18,7 @@
 -- second's condition sees the first's events), an idempotent retry of an
 -- item returns its stored events. An item's errors are append's: PE001..PE005,
 -- PE101..PE107, PE112 (the item over a per-call limit of append), 40001
--- (transaction id inversion on its stream: retry the item), 23505 (its ids
--- raced a concurrent append of the same ids: retry the item), and whatever a
+-- (transaction id inversion on its stream: retry the item), and whatever a
 -- custom condition raises. Fields in DETAIL are append's ("events[2].name",
 -- "condition"), except for an item that is not an object or has an unknown
 -- key ("items[i]", "items[i].<key>", PE102).
@@ -29,7 +28,9 @@
 -- arrays) in all. Over a limit, p_items not an array (PE102), or any
 -- failure that is not an item's (out of memory, a deadlock, a cancelled
 -- statement: SQLSTATE classes 08, 25, 40 but 40001, 53, 54, 55, 57, 58, F0,
--- XX) raises, and nothing is written.
+-- XX) raises, and nothing is written; so does a 23505 on events_id_key (a
+-- concurrent transaction inserting the same event id: retry the call) for
+-- an item that runs without a subtransaction.
 -- How items stay independent: one statement reads every item and marks the
 -- simple ones (valid on their face, no timestamps, within the floors of
 -- the write limits, no condition or a built-in leaf one); the others are
