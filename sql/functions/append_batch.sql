@@ -62,8 +62,12 @@ CREATE OR REPLACE FUNCTION pgevents.append_batch(p_items jsonb)
   -- Generic plans, here and in what it calls: a custom plan (the default
   -- for the first calls, and for good when it looks cheaper) is made anew
   -- on every call, which for the item pass alone costs more than all of a
-  -- small batch's writes.
+  -- small batch's writes. A generic plan is kept for the session, so it must
+  -- not be one made for tables that were tiny then (a sequential scan of
+  -- the log or the stream locks on every later call): no sequential scans
+  -- (test/sql/cached_plans_test.sql).
   SET plan_cache_mode = force_generic_plan
+  SET enable_seqscan = off
 AS $$
 DECLARE
   _n integer;

@@ -17,9 +17,12 @@
 -- - Transaction id inversion on one item's stream: that item's row is 40001,
 --   the others are written (dblink, category "appendBatchTestInversion",
 --   deleted at the end)
+-- - Lock order: a batch holds its first stream (byte order) while it waits
+--   for a later one, whatever the item order (dblink, category
+--   "appendBatchTestLocks", deleted at the end)
 BEGIN;
 \ir helpers.psql
-SELECT plan(46);
+SELECT plan(49);
 
 SELECT has_function('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch(items) exists');
 SELECT function_returns('pgevents', 'append_batch', ARRAY['jsonb'], 'setof pgevents.append_batch_result', 'append_batch returns setof pgevents.append_batch_result');
@@ -264,6 +267,53 @@ SELECT is((SELECT error_detail::jsonb FROM inverted WHERE item = 1),
 SELECT results_eq($$SELECT name FROM pgevents.read_stream('appendBatchTestInversion', 'inversion-1', 0)$$, $$VALUES ('Newer')$$,
   'Nothing of the inverted item is written');
 
+-- Lock order: a batch takes its stream locks in (category, stream) byte
+-- order before writing, whatever the item order. Session A holds stream y;
+-- session B sends a batch with items on y, then x: B must be holding x
+-- while it waits for y (item order would wait for y holding nothing, and
+-- two such batches in opposite orders could deadlock). Committed setup in
+-- category "appendBatchTestLocks", deleted at the end.
+RESET ROLE;
+CREATE FUNCTION pg_temp.await_lock_wait(p_application text) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+BEGIN
+  FOR _i IN 1 .. 3000 LOOP -- until the session waits for a lock (not a time limit on the result)
+    PERFORM pg_catalog.pg_stat_clear_snapshot();
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                WHERE a.application_name = p_application AND a.wait_event_type = 'Lock') THEN
+      RETURN true;
+    END IF;
+    PERFORM pg_catalog.pg_sleep(0.01);
+  END LOOP;
+  RETURN false;
+END;
+$$;
+CREATE FUNCTION pg_temp.locked_elsewhere(p_stream text) RETURNS text
+  LANGUAGE sql AS $$
+  SELECT pg_temp.error_of(pg_catalog.format('SELECT * FROM dblink(%L, %L) AS t(x int)', pg_temp.dsn(),
+    pg_catalog.format('SELECT 1 FROM pgevents.streams WHERE category = %L AND stream = %L FOR UPDATE NOWAIT',
+      'appendBatchTestLocks', p_stream))) ->> 'sqlstate';
+$$;
+SELECT n FROM dblink(pg_temp.dsn(), $$SELECT count(*) FROM pgevents.append_batch('[
+  {"category": "appendBatchTestLocks", "stream": "x", "events": [{"name": "Setup", "payload": 0}]},
+  {"category": "appendBatchTestLocks", "stream": "y", "events": [{"name": "Setup", "payload": 0}]}]')$$) AS t(n bigint) \gset ignored_
+SELECT dblink_connect('lock_a', pg_temp.dsn()) \gset ignored_
+SELECT dblink_exec('lock_a', 'BEGIN') \gset ignored_
+SELECT n FROM dblink('lock_a', $$SELECT count(*) FROM pgevents.append('appendBatchTestLocks', 'y', '[{"name": "A", "payload": 1}]')$$) AS t(n bigint) \gset ignored_
+SELECT dblink_connect('lock_b', pg_temp.dsn() || ' application_name=append_batch_test_b') \gset ignored_
+SELECT dblink_send_query('lock_b', $$SELECT item, error_code, stream, position FROM pgevents.append_batch('[
+  {"category": "appendBatchTestLocks", "stream": "y", "events": [{"name": "B", "payload": 1}]},
+  {"category": "appendBatchTestLocks", "stream": "x", "events": [{"name": "B", "payload": 2}]}]')$$) \gset ignored_
+SELECT ok(pg_temp.await_lock_wait('append_batch_test_b'), 'Lock order: session B''s batch waits for stream y, which session A holds');
+SELECT is(pg_temp.locked_elsewhere('x'), '55P03', 'Lock order: while it waits for y, B already holds x (byte order, not item order)');
+SELECT dblink_exec('lock_a', 'ROLLBACK') \gset ignored_
+SELECT results_eq(
+  $$SELECT * FROM dblink_get_result('lock_b') AS t(item int, error_code text, stream text, position bigint)$$,
+  $$VALUES (0, NULL::text, 'y', 1::bigint), (1, NULL, 'x', 1::bigint)$$,
+  'Once A is gone, B''s items are written in item order');
+SELECT dblink_disconnect('lock_a') \gset ignored_
+SELECT dblink_disconnect('lock_b') \gset ignored_
+
 SELECT * FROM finish();
 ROLLBACK;
 
@@ -273,3 +323,7 @@ SET session_replication_role = replica;
 DELETE FROM pgevents.events WHERE category = 'appendBatchTestInversion';
 RESET session_replication_role;
 DELETE FROM pgevents.streams WHERE category = 'appendBatchTestInversion';
+SET session_replication_role = replica;
+DELETE FROM pgevents.events WHERE category = 'appendBatchTestLocks';
+RESET session_replication_role;
+DELETE FROM pgevents.streams WHERE category = 'appendBatchTestLocks';

@@ -6,12 +6,13 @@
 --   log on every later call until the next ANALYZE (the idempotency probe of
 --   appends with ids did, before pgevents.any_event_stored).
 -- - After a warm-up that caches every plan, 100 more rounds of every call
---   (appends with ids, conditions, scopes; append_streams; every read;
+--   (appends with ids, conditions, scopes; append_streams; append_batch;
+--   every read;
 --   latest_event; stream_position; projections save/load/locate) add no
 --   sequential scan of pgevents.events or pgevents.projections
 --   (pg_stat_xact_user_tables counts this transaction's scans).
 BEGIN;
-SELECT plan(2);
+SELECT plan(3);
 
 CREATE FUNCTION pg_temp.calls(p_prefix text, p_n int) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -31,6 +32,17 @@ BEGIN
       '{"type": "position_is", "position": 1}', 'category');
     PERFORM pgevents.append_streams(_c, jsonb_build_object(_s || 'a', '{"events": [{"name": "H", "payload": 1}]}'::jsonb,
       _s || 'b', '{"events": [{"name": "H", "payload": 2}]}'::jsonb));
+    -- append_batch (generic plans, forced): two items on one stream, a
+    -- condition, ids, and a retry of the first append above (the
+    -- idempotency comparison), plus an item that fails.
+    PERFORM count(*) FROM pgevents.append_batch(jsonb_build_array(
+      jsonb_build_object('category', _c, 'stream', _s || 'c', 'events',
+        jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'name', 'I', 'payload', i))),
+      jsonb_build_object('category', _c, 'stream', _s || 'c', 'events', '[{"name": "J", "payload": 1}]'::jsonb,
+        'condition', '{"type": "position_is", "position": 0}'::jsonb),
+      jsonb_build_object('category', _c, 'stream', _s, 'events', (SELECT jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name,
+        'payload', e.payload) ORDER BY e.position) FROM pgevents.read_stream(_c, _s) e WHERE e.position < 2)),
+      jsonb_build_object('category', _c, 'stream', _s, 'events', '[]'::jsonb, 'condition', '{"type": "stream_is_empty"}'::jsonb)));
     PERFORM count(*) FROM pgevents.read_stream(_c, _s);
     PERFORM count(*) FROM pgevents.read_category(_c, '0', 0, 10);
     PERFORM count(*) FROM pgevents.read_log('0', 0, 10);
@@ -52,12 +64,15 @@ $$;
 
 SELECT pg_temp.calls('warm-', 10); -- every statement gets its cached plan
 CREATE TEMP TABLE scans AS
-  SELECT pg_temp.seq_scans('pgevents.events') AS events, pg_temp.seq_scans('pgevents.projections') AS projections;
+  SELECT pg_temp.seq_scans('pgevents.events') AS events, pg_temp.seq_scans('pgevents.projections') AS projections,
+         pg_temp.seq_scans('pgevents.streams') AS streams;
 SELECT pg_temp.calls('more-', 100);
 SELECT is(pg_temp.seq_scans('pgevents.events') - (SELECT events FROM scans), 0::bigint,
   '100 more rounds of every call after the plans are cached: no sequential scan of pgevents.events');
 SELECT is(pg_temp.seq_scans('pgevents.projections') - (SELECT projections FROM scans), 0::bigint,
   '... and none of pgevents.projections');
+SELECT is(pg_temp.seq_scans('pgevents.streams') - (SELECT streams FROM scans), 0::bigint,
+  '... and none of pgevents.streams (the stream locks)');
 
 SELECT * FROM finish();
 ROLLBACK;

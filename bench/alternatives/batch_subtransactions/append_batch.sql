@@ -22,8 +22,7 @@
 -- second's condition sees the first's events), an idempotent retry of an
 -- item returns its stored events. An item's errors are append's: PE001..PE005,
 -- PE101..PE107, PE112 (the item over a per-call limit of append), 40001
--- (transaction id inversion on its stream: retry the item), 23505 (its ids
--- raced a concurrent append of the same ids: retry the item), and whatever a
+-- (transaction id inversion on its stream: retry the item), and whatever a
 -- custom condition raises. Fields in DETAIL are append's ("events[2].name",
 -- "condition"), except for an item that is not an object or has an unknown
 -- key ("items[i]", "items[i].<key>", PE102).
@@ -33,7 +32,9 @@
 -- arrays) in all. Over a limit, p_items not an array (PE102), or any
 -- failure that is not an item's (out of memory, a deadlock, a cancelled
 -- statement: SQLSTATE classes 08, 25, 40 but 40001, 53, 54, 55, 57, 58, F0,
--- XX) raises, and nothing is written.
+-- XX) raises, and nothing is written; so does a 23505 on events_id_key (a
+-- concurrent transaction inserting the same event id: retry the call) for
+-- an item that runs without a subtransaction.
 -- How items stay independent: one statement reads every item and marks the
 -- simple ones (valid on their face, no timestamps, within the floors of
 -- the write limits, no condition or a built-in leaf one); the others are
@@ -48,9 +49,11 @@
 -- (category, stream) byte order (the existing rows in one statement, then
 -- the new streams' rows), all before the first write, so batches do not
 -- deadlock with each other or with append / append_streams; all held to
--- commit. The transaction gets its id with its first lock, so unless the
--- caller's transaction had one already, no stream's latest writer can be
--- younger and 40001 cannot occur. A new stream's lock row is created for
+-- commit. The transaction gets its id with its first lock (a row lock
+-- needs one): an item is 40001 only when its stream's latest writer is
+-- younger, i.e. the caller's transaction had an id before the call, or a
+-- younger transaction appended to the stream in the moment between this
+-- call's first lock and the stream's. A new stream's lock row is created for
 -- every valid item that has events to write; an item that then fails under
 -- the lock (condition, id conflict) may leave that (empty, internal) row.
 -- VOLATILE: it writes. SECURITY DEFINER: the tables are owner-only.
@@ -63,8 +66,12 @@ CREATE OR REPLACE FUNCTION pgevents.append_batch(p_items jsonb)
   -- Generic plans, here and in what it calls: a custom plan (the default
   -- for the first calls, and for good when it looks cheaper) is made anew
   -- on every call, which for the item pass alone costs more than all of a
-  -- small batch's writes.
+  -- small batch's writes. A generic plan is kept for the session, so it must
+  -- not be one made for tables that were tiny then (a sequential scan of
+  -- the log or the stream locks on every later call): no sequential scans
+  -- (test/sql/cached_plans_test.sql).
   SET plan_cache_mode = force_generic_plan
+  SET enable_seqscan = off
 AS $$
 DECLARE
   _n integer;
@@ -93,6 +100,22 @@ BEGIN
   IF pg_catalog.jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', 'items', 'must be a JSON array of {"category", "stream", "events", "condition", "scope"} objects');
   END IF;
+  -- The limits of the whole call are settings; within the lowest values
+  -- they may take (100 items, 100 events, 65536 bytes) they are not read.
+  -- The item count first, before any item is read.
+  _n := pg_catalog.jsonb_array_length(p_items);
+  IF _n > 100 THEN
+    SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_batch_items'), '1000')::bigint,
+           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint,
+           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint
+      INTO _max_items, _max_events, _max_size
+      FROM pgevents.settings s
+     WHERE s.name IN ('max_batch_items', 'max_append_events', 'max_append_size');
+    IF _n > _max_items THEN
+      PERFORM pgevents.raise_limit('items', pg_catalog.format('must hold at most %s items (got %s)', _max_items, _n),
+        'max_batch_items', _max_items);
+    END IF;
+  END IF;
 
   -- 1. One pass over the items: their fields (arrays indexed 1..n, item
   -- k - 1), the call's totals, and whether each is simple: valid on its
@@ -103,8 +126,7 @@ BEGIN
   -- subtransaction; every other item is validated, and written, in one.
   -- (The test is conservative: an item it calls simple passes every check
   -- of append; one it does not may still be valid.)
-  SELECT pg_catalog.count(*)::integer,
-         COALESCE(pg_catalog.sum(x.events), 0)::bigint,
+  SELECT COALESCE(pg_catalog.sum(x.events), 0)::bigint,
          COALESCE(pg_catalog.sum(x.bytes), 0)::bigint,
          pg_catalog.array_agg(i.v ->> 'category' ORDER BY i.ord),
          pg_catalog.array_agg(i.v ->> 'stream' ORDER BY i.ord),
@@ -112,7 +134,7 @@ BEGIN
          pg_catalog.array_agg(CASE WHEN pg_catalog.jsonb_typeof(i.v -> 'condition') <> 'null' THEN i.v -> 'condition' END ORDER BY i.ord),
          pg_catalog.array_agg(COALESCE(i.v ->> 'scope', 'stream') ORDER BY i.ord),
          pg_catalog.array_agg(COALESCE(x.simple, false) ORDER BY i.ord)
-    INTO _n, _count, _size, _category, _stream, _events, _condition, _scope, _simple
+    INTO _count, _size, _category, _stream, _events, _condition, _scope, _simple
     FROM pg_catalog.jsonb_array_elements(p_items) WITH ORDINALITY AS i(v, ord)
     LEFT JOIN LATERAL (
       SELECT ev.events, ev.bytes,
@@ -147,18 +169,14 @@ BEGIN
        WHERE pg_catalog.jsonb_typeof(i.v) = 'object' AND pg_catalog.jsonb_typeof(i.v -> 'events') = 'array'
     ) AS x ON true;
 
-  -- The limits of the whole call. Within the lowest values the settings
-  -- may take (100 items, 100 events, 65536 bytes), they are not read.
-  IF _n > 100 OR _count > 100 OR _size > 65536 THEN
-    SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_batch_items'), '1000')::bigint,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint,
-           COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint
-      INTO _max_items, _max_events, _max_size
-      FROM pgevents.settings s
-     WHERE s.name IN ('max_batch_items', 'max_append_events', 'max_append_size');
-    IF _n > _max_items THEN
-      PERFORM pgevents.raise_limit('items', pg_catalog.format('must hold at most %s items (got %s)', _max_items, _n),
-        'max_batch_items', _max_items);
+  -- The call's events and bytes in all.
+  IF _count > 100 OR _size > 65536 THEN
+    IF _max_events IS NULL THEN
+      SELECT COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_events'), '10000')::bigint,
+             COALESCE(pg_catalog.max(s.value::text) FILTER (WHERE s.name = 'max_append_size'), '16777216')::bigint
+        INTO _max_events, _max_size
+        FROM pgevents.settings s
+       WHERE s.name IN ('max_append_events', 'max_append_size');
     END IF;
     IF _count > _max_events THEN
       PERFORM pgevents.raise_limit('items', pg_catalog.format('must hold at most %s events in all (got %s)', _max_events, _count),
