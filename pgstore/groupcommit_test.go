@@ -341,6 +341,7 @@ func TestGroupCommit_FallsBackWhenTheBatchFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := groupStore(t, newPool(t, pgx.QueryExecModeCacheStatement, 10), 1, nil)
+	b.store.group.maxItemEvents = 100 // coalesce 40-event appends too
 	_, err := b.pool.Exec(ctx, "UPDATE pgevents.settings SET value = '100' WHERE name = 'max_append_events'")
 	require.NoError(t, err)
 	events := make([]pgevents.NewEvent, 40)
@@ -372,7 +373,8 @@ func TestGroupCommit_FallsBackWhenTheBatchFails(t *testing.T) {
 }
 
 // TestGroupCommit_NeverCoalescesCallerTransactions: appends in a caller's
-// transaction and multi-stream appends never go through the group commit.
+// transaction, multi-stream appends and appends of more than
+// gcMaxItemEvents events never go through the group commit.
 func TestGroupCommit_NeverCoalescesCallerTransactions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -385,6 +387,11 @@ func TestGroupCommit_NeverCoalescesCallerTransactions(t *testing.T) {
 	_, err = b.store.AppendStreams(ctx, &pgevents.AppendStreamsParams{Category: "tx",
 		Streams: map[string]pgevents.StreamAppend{"b": {Events: []pgevents.NewEvent{ev("B", `{}`)}}}})
 	require.NoError(t, err)
+	big := make([]pgevents.NewEvent, gcMaxItemEvents+1)
+	for i := range big {
+		big[i] = ev("Big", `{}`)
+	}
+	appendTo(t, b.store, "tx", "big", big...) // more events than coalesced appends carry: alone
 	require.Zero(t, b.store.GroupCommitStats().Batches)
 	require.Empty(t, readAllIn(t, b.store, "tx", "a"), "the rolled-back append stays rolled back")
 	appendTo(t, b.store, "tx", "c", ev("C", `{}`))
