@@ -53,8 +53,9 @@ type Config struct {
 	// are in the database collect into the next one. Every caller gets its
 	// own result or its own error, exactly as without coalescing; see
 	// AppendEvents for what a context ending mid-way means. AppendEventsTx,
-	// WithTx stores and AppendStreams are never coalesced. Defaults to false
-	// (group commit on).
+	// WithTx stores, AppendStreams and appends of more than 4 events
+	// (which share their transaction among their events already) are never
+	// coalesced. Defaults to false (group commit on).
 	DisableGroupCommit bool
 	// GroupCommitMaxBatch is the most appends one append_batch call
 	// carries. Defaults to DefaultGroupCommitMaxBatch (64).
