@@ -37,9 +37,10 @@
 -- validated with append's own checks, each in a subtransaction, before any
 -- lock. Under the locks, each item runs pgevents.write_stream (append's
 -- core), which returns an unmet condition, an id conflict or a transaction
--- id inversion as the item's error row instead of raising: a simple item
--- needs no subtransaction, the others run in one (a custom condition may
--- raise anything).
+-- id inversion as the item's error row instead of raising, so a valid item
+-- needs no subtransaction; only one with a custom condition (which may
+-- raise anything) or an observed_at (imports: checked under the lock) runs
+-- in one.
 -- Locks: first the scope locks of every valid item (the log's, then the
 -- categories' in byte order), then every valid item's stream lock in
 -- (category, stream) byte order (the existing rows in one statement, then
@@ -83,6 +84,7 @@ DECLARE
   _scope text[];
   _simple boolean[];
   _bad boolean[];
+  _isolate boolean[];
   _errors pgevents.append_batch_result[];
   _locked text[];
   _rows pgevents.append_batch_result[];
@@ -217,6 +219,15 @@ BEGIN
       PERFORM pgevents.check_write_limits(_events[_k], 'events');
       PERFORM pgevents.check_events(_events[_k], 'events');
       PERFORM pgevents.check_condition(_condition[_k], 'condition');
+      -- Valid. What pgevents.write_stream can still raise for it: a custom
+      -- condition (anything), an observed_at (imports: the setting
+      -- allow_observed_at, the order of observed_at). Only such an item is
+      -- written in a subtransaction. (Conservative: any object in the
+      -- condition whose "type" is not built in counts as custom.)
+      _isolate[_k] := COALESCE(_condition[_k] @? 'lax $.** ? (@."type" != "none" && @."type" != "position_is"
+                                   && @."type" != "stream_is_empty" && @."type" != "stream_exists"
+                                   && @."type" != "and" && @."type" != "or")', false)
+                      OR _events[_k] @? 'lax $[*] ? (exists(@.observed_at))';
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS _state = RETURNED_SQLSTATE, _message = MESSAGE_TEXT,
         _detail = PG_EXCEPTION_DETAIL, _hint = PG_EXCEPTION_HINT;
@@ -264,12 +275,13 @@ BEGIN
 
   -- 4. Each item in order: append's write (pgevents.write_stream, which
   -- returns the outcomes decided under the lock as the item's error row). A
-  -- simple item runs as it is; any other one in a subtransaction, so that
-  -- whatever it raises (a custom condition, a timestamp) is its own row.
+  -- valid item runs as it is, unless it has a custom condition or an
+  -- observed_at: that one runs in a subtransaction, so that whatever it
+  -- raises is its own row.
   FOR _k IN 1 .. _n LOOP
     IF _bad[_k] THEN
       RETURN NEXT _errors[_k];
-    ELSIF _simple[_k] THEN
+    ELSIF _simple[_k] OR NOT _isolate[_k] THEN
       RETURN QUERY SELECT * FROM pgevents.write_stream(_category[_k], _stream[_k], _events[_k], _condition[_k], 'events', _k - 1);
     ELSE
       BEGIN

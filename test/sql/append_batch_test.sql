@@ -22,7 +22,7 @@
 --   "appendBatchTestLocks", deleted at the end)
 BEGIN;
 \ir helpers.psql
-SELECT plan(49);
+SELECT plan(51);
 
 SELECT has_function('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch(items) exists');
 SELECT function_returns('pgevents', 'append_batch', ARRAY['jsonb'], 'setof pgevents.append_batch_result', 'append_batch returns setof pgevents.append_batch_result');
@@ -46,6 +46,10 @@ CREATE SCHEMA append_batch_fixtures;
 CREATE FUNCTION append_batch_fixtures.latest_name_is(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
   RETURNS boolean LANGUAGE sql AS $$ SELECT p_latest.name IS NOT DISTINCT FROM p_condition ->> 'name' $$;
 SELECT pgevents.register_condition_type('batch_latest_name_is', 'append_batch_fixtures.latest_name_is(text, text, pgevents.events, jsonb)');
+-- A custom condition that fails with an error of its own (division by zero).
+CREATE FUNCTION append_batch_fixtures.raises(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN 1 / (p_condition ->> 'zero')::int > 0; END $$;
+SELECT pgevents.register_condition_type('batch_raises', 'append_batch_fixtures.raises(text, text, pgevents.events, jsonb)');
 CREATE ROLE append_batch_test_writer LOGIN IN ROLE pgevents_writer;
 SELECT count(*) FROM pgevents.append('batch', 'retry', '[{"id": "0190a6e0-0000-7000-8000-000000000001", "name": "Stored", "payload": 1},
   {"id": "0190a6e0-0000-7000-8000-000000000002", "name": "Stored", "payload": 2}]') \gset ignored_
@@ -210,6 +214,28 @@ SELECT results_eq(
   $$VALUES (0, NULL, NULL, 0::bigint, true), (1, 'PE102', 'events[0].occurred_at', NULL, NULL),
            (2, 'PE005', NULL, NULL, NULL), (3, 'PE102', 'events[1].id', NULL, NULL), (4, NULL, NULL, 1::bigint, false)$$,
   'Items beyond the simple form (timestamps, and/or conditions, ids): same checks, each item on its own');
+
+SELECT results_eq(
+  $$SELECT item, error_code, position FROM pgevents.append_batch('[
+      {"category": "batch", "stream": "raising", "events": [{"name": "E", "payload": 1}]},
+      {"category": "batch", "stream": "raising", "events": [{"name": "F", "payload": 1}],
+       "condition": {"type": "and", "conditions": [{"type": "stream_exists"}, {"type": "batch_raises", "zero": 0}]}},
+      {"category": "batch", "stream": "raising", "events": [{"name": "G", "payload": 1}], "condition": {"type": "position_is", "position": 0}}]')$$,
+  $$VALUES (0, NULL, 0::bigint), (1, '22012', NULL), (2, NULL, 1::bigint)$$,
+  'A custom condition that raises: its item''s row carries the error, the items around it are written');
+RESET ROLE;
+UPDATE pgevents.settings SET value = 'true' WHERE name = 'allow_observed_at';
+SET LOCAL ROLE append_batch_test_writer;
+SELECT results_eq(
+  $$SELECT item, error_code, error_detail::jsonb ->> 'field', position FROM pgevents.append_batch('[
+      {"category": "batch", "stream": "import", "events": [{"name": "E", "payload": 1, "observed_at": "2021-01-01T00:00:00Z"}]},
+      {"category": "batch", "stream": "import", "events": [{"name": "F", "payload": 1, "observed_at": "2020-01-01T00:00:00Z"}]},
+      {"category": "batch", "stream": "import", "events": [{"name": "G", "payload": 1, "observed_at": "2022-01-01T00:00:00Z"}]}]')$$,
+  $$VALUES (0, NULL, NULL, 0::bigint), (1, 'PE102', 'events[0].observed_at', NULL), (2, NULL, NULL, 1::bigint)$$,
+  'Imports: an observed_at earlier than the stream''s fails its item alone (under the lock)');
+RESET ROLE;
+UPDATE pgevents.settings SET value = 'false' WHERE name = 'allow_observed_at';
+SET LOCAL ROLE append_batch_test_writer;
 
 -- Whole-call errors: raised, nothing written.
 SELECT throws_ok($$SELECT * FROM pgevents.append_batch('{"category": "batch"}')$$, 'PE102', NULL, 'Not an array: PE102');
