@@ -194,8 +194,15 @@ func runConcurrency(t *testing.T, scope pgevents.Scope, group bool) {
 	// writer on one of its later streams. Either is rare; what matters is
 	// that every such failure was retried (no append above failed) and that
 	// readers never skipped or repeated an event (checked above).
-	require.LessOrEqual(t, b.retries.Load()+multi.retries.Load(), ledger.appends.Load()/20+1,
-		"store-owned appends needed retries more than rarely")
+	// Through the group commit, a batch is a multi-stream transaction: it
+	// takes its id with its first stream lock and may then wait for a
+	// younger writer of a later stream (40001 for that item, re-queued with
+	// the same ids). On this test's 8 hot streams that is less rare.
+	rare := ledger.appends.Load()/20 + 1
+	if group {
+		rare = ledger.appends.Load()/5 + 1
+	}
+	require.LessOrEqual(t, b.retries.Load()+multi.retries.Load(), rare, "store-owned appends needed retries more than rarely")
 	t.Logf("scope %s: %d events committed in %d appends (%d multi-stream), %d rolled back in %d rollbacks, %d long txs, "+
 		"%d early-xid txs, %d 40001s retried by writers, %d store retries (+%d multi-stream), %d condition retries; "+
 		"log reader %d pages; writes %v, drain %v",
