@@ -280,11 +280,11 @@ func (g *groupCommit) submit(it *gcItem) (own *gcBatch) {
 	if g.inFlight < g.maxInFlight && g.due() {
 		g.inFlight++
 		if b := g.queue[0]; len(b.items) == 1 && b.items[0] == it {
-			g.pop(it.ctx)
+			g.popOwn(it.ctx)
 			g.mu.Unlock()
 			return b
 		}
-		b := g.pop(nil)
+		b := g.pop()
 		g.mu.Unlock()
 		go g.flush(b)
 		return nil
@@ -340,21 +340,30 @@ func (g *groupCommit) enqueue(it *gcItem) {
 	g.queue = append(g.queue, b)
 }
 
-// pop takes the first collecting batch and marks it sent (g.mu held),
-// under ctx: nil means a context of the batch's own, cancelled when every
-// caller has left.
-func (g *groupCommit) pop(ctx context.Context) *gcBatch {
+// pop takes the first collecting batch and marks it sent (g.mu held), with
+// a context of its own, cancelled when every caller has left.
+func (g *groupCommit) pop() *gcBatch {
+	b := g.take()
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	return b
+}
+
+// popOwn is pop for a batch its only caller sends itself, under ctx.
+func (g *groupCommit) popOwn(ctx context.Context) *gcBatch {
+	b := g.take()
+	b.ctx, b.cancel = ctx, func() {}
+	return b
+}
+
+// take removes the first collecting batch from the queue and marks it sent
+// (g.mu held).
+func (g *groupCommit) take() *gcBatch {
 	b := g.queue[0]
 	g.queue[0] = nil
 	g.queue = g.queue[1:]
 	g.queued -= len(b.items)
 	if len(g.queue) == 0 {
 		g.queue = nil
-	}
-	if ctx == nil {
-		b.ctx, b.cancel = context.WithCancel(context.Background())
-	} else {
-		b.ctx, b.cancel = ctx, func() {}
 	}
 	for _, it := range b.items {
 		it.state = gcSent
@@ -422,7 +431,7 @@ func (g *groupCommit) next() *gcBatch {
 		g.inFlight--
 		return nil
 	}
-	return g.pop(nil)
+	return g.pop()
 }
 
 // gcResult is one item's outcome in a call.

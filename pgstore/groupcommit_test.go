@@ -442,11 +442,10 @@ func TestGroupCommit_ItemErrors(t *testing.T) {
 // rows (at its ReadyForQuery, which the client then never gets): the
 // client sees a lost connection, its write committed.
 type cutProxy struct {
-	armed  atomic.Int32 // cuts still to make
-	cuts   atomic.Int32
-	dial   func() (net.Conn, error)
-	ln     net.Listener
-	closed sync.WaitGroup
+	armed atomic.Int32 // cuts still to make
+	cuts  atomic.Int32
+	dial  func() (net.Conn, error)
+	ln    net.Listener
 }
 
 // newCutProxy starts a proxy in front of cfg's server and points cfg at it.
