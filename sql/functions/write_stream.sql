@@ -25,9 +25,10 @@
 -- inversion, an id conflict (PE107) and the REPEATABLE READ / SERIALIZABLE
 -- 40001 return one error row (error_code, error_message, error_detail,
 -- error_hint: exactly what would be raised, via pgevents.fail_append) and
--- write nothing. Invalid input is still raised: append_batch validates its
--- items before the lock, and runs in a subtransaction every item that could
--- raise (custom conditions, timestamps, anything over a limit's floor).
+-- write nothing. append_batch validates its items (events and condition)
+-- before the lock, so for a batch item those checks are not made again here;
+-- what can still raise (a custom condition, an observed_at) it runs in a
+-- subtransaction.
 -- Before any lock: the write limits (installation settings, PE112): at most
 -- max_append_events events and max_append_size bytes of JSON text in the
 -- batch; per event, payload + metadata at most max_event_size bytes of JSON
@@ -120,10 +121,11 @@ BEGIN
     -- set-up.
     _event := p_events -> 0;
     _count := 1;
-    _valid := pgevents.is_valid_event(_event)
-              AND (pg_catalog.pg_column_size(_event) < 272
-                   OR NOT _event @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")')
-              AND pg_catalog.octet_length(p_events::text) <= 65536;
+    _valid := p_item IS NOT NULL -- a batch item: append_batch has validated it
+              OR (pgevents.is_valid_event(_event)
+                  AND (pg_catalog.pg_column_size(_event) < 272
+                       OR NOT _event @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")')
+                  AND pg_catalog.octet_length(p_events::text) <= 65536);
     _id_texts := CASE WHEN pg_catalog.jsonb_typeof(_event -> 'id') = 'string' THEN ARRAY[_event ->> 'id'] END;
     _timed := _event ? 'occurred_at' OR _event ? 'observed_at';
     _plain := pg_catalog.current_setting('transaction_isolation') = 'read committed';
@@ -170,7 +172,7 @@ BEGIN
     END IF;
   END IF;
 
-  IF p_condition IS NOT NULL THEN
+  IF p_condition IS NOT NULL AND p_item IS NULL THEN -- (append_batch has validated its items' conditions)
     PERFORM pgevents.check_condition(p_condition, 'condition');
   END IF;
 
