@@ -20,9 +20,11 @@ const (
 )
 
 // DefaultGroupCommitMaxInFlight returns Config.GroupCommitMaxInFlight's
-// default: 4 × runtime.GOMAXPROCS(0), at least 4.
+// default: 8 × runtime.GOMAXPROCS(0), at least 16. Up to that many
+// concurrent appends each go alone (measured on 2 cores: 16 writers did no
+// better coalesced, 64 writers did best as 8 batches of 8).
 func DefaultGroupCommitMaxInFlight() int {
-	return max(4, 4*runtime.GOMAXPROCS(0))
+	return max(16, 8*runtime.GOMAXPROCS(0))
 }
 
 // maxBackoffDoublings caps the exponential growth of the retry backoff at

@@ -411,7 +411,7 @@ func TestGroupCommit_Config(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, DefaultGroupCommitMaxBatch, s.group.maxItems)
 	require.Equal(t, 3, s.group.maxInFlight, "never more than the pool's connections")
-	require.GreaterOrEqual(t, DefaultGroupCommitMaxInFlight(), 4)
+	require.GreaterOrEqual(t, DefaultGroupCommitMaxInFlight(), 16)
 	s, err = New(pool, &Config{GroupCommitMaxInFlight: 2, GroupCommitMaxBatch: 5})
 	require.NoError(t, err)
 	require.Equal(t, 2, s.group.maxInFlight)
