@@ -25,8 +25,8 @@ type AppendBatchResult struct {
 	Stream         *string
 	Position       *int64
 	Name           *string
-	Payload        json.RawMessage
-	Metadata       json.RawMessage
+	Payload        []byte
+	Metadata       []byte
 	OccurredAt     *time.Time
 	ObservedAt     *time.Time
 }

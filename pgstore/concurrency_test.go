@@ -37,12 +37,22 @@ import (
 // lower sequence numbers, typically a long one, commits after the reader has
 // passed higher ones. The 'log' scope runs passed, as documented for that
 // legacy order.
+//
+// Each scope runs twice: with the store's appends one by one (group commit
+// off), and through the group commit, every batch (even of one) sent as a
+// pgevents.append_batch call.
 func TestStore_Concurrency(t *testing.T) {
 	t.Parallel()
 	for _, scope := range []pgevents.Scope{pgevents.ScopeStream, pgevents.ScopeCategory, pgevents.ScopeLog} {
-		t.Run(string(scope), func(t *testing.T) {
-			runConcurrency(t, scope)
-		})
+		for _, group := range []bool{false, true} {
+			name := string(scope) + "/single"
+			if group {
+				name = string(scope) + "/group_commit"
+			}
+			t.Run(name, func(t *testing.T) {
+				runConcurrency(t, scope, group)
+			})
+		}
 	}
 }
 
@@ -102,10 +112,13 @@ func (l *concLedger) committedCount(category string) int {
 	return n
 }
 
-func runConcurrency(t *testing.T, scope pgevents.Scope) {
+func runConcurrency(t *testing.T, scope pgevents.Scope, group bool) {
 	ctx := context.Background()
 	pool := newPool(t, pgx.QueryExecModeCacheStatement, int32(concWriters+len(concCategories)+4))
-	b := setupStore(t, pool, nil)
+	b := setupStore(t, pool, &Config{DisableGroupCommit: true})
+	if group {
+		b = groupStore(t, pool, 2, nil)
+	}
 	multi := setupStore(t, pool, nil) // multi-stream appends, with their own retry count
 	ledger := &concLedger{committed: map[uuid.UUID]expectedEvent{}, rolledBack: map[uuid.UUID]bool{}}
 
@@ -181,14 +194,26 @@ func runConcurrency(t *testing.T, scope pgevents.Scope) {
 	// writer on one of its later streams. Either is rare; what matters is
 	// that every such failure was retried (no append above failed) and that
 	// readers never skipped or repeated an event (checked above).
-	require.LessOrEqual(t, b.retries.Load()+multi.retries.Load(), ledger.appends.Load()/20+1,
-		"store-owned appends needed retries more than rarely")
+	// Through the group commit, a batch is a multi-stream transaction: it
+	// takes its id with its first stream lock and may then wait for a
+	// younger writer of a later stream (40001 for that item, re-queued with
+	// the same ids). On this test's 8 hot streams that is less rare.
+	rare := ledger.appends.Load()/20 + 1
+	if group {
+		rare = ledger.appends.Load()/5 + 1
+	}
+	require.LessOrEqual(t, b.retries.Load()+multi.retries.Load(), rare, "store-owned appends needed retries more than rarely")
 	t.Logf("scope %s: %d events committed in %d appends (%d multi-stream), %d rolled back in %d rollbacks, %d long txs, "+
 		"%d early-xid txs, %d 40001s retried by writers, %d store retries (+%d multi-stream), %d condition retries; "+
 		"log reader %d pages; writes %v, drain %v",
 		scope, len(ledger.committed), ledger.appends.Load(), ledger.multiStream.Load(), len(ledger.rolledBack), ledger.rollbacks.Load(),
 		ledger.longTxs.Load(), ledger.earlyXidTxs.Load(), ledger.serializationFailures.Load(), b.retries.Load(), multi.retries.Load(),
 		ledger.conditionRetries.Load(), readers[0].pages, writeTime.Round(time.Millisecond), drainTime.Round(time.Millisecond))
+	if group {
+		st := b.store.GroupCommitStats()
+		t.Logf("group commit: %d batches, %d appends, %.1f per batch, %d retries, sizes %v", st.Batches, st.Items, st.MeanBatch(), st.Retries, st.Sizes)
+		require.Greater(t, st.Items, st.Batches, "some appends were coalesced")
+	}
 }
 
 // concReader resumes from its cursor, page by page, and checks order online.

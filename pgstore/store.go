@@ -28,6 +28,7 @@ import (
 // recover from an expected error such as an unmet condition).
 type Store struct {
 	cfg     Config
+	group   *groupCommit    // coalesces AppendEvents calls (groupcommit.go); nil when off
 	onRetry func(err error) // test hook: called before each retry
 	pool    *pgxpool.Pool
 	queries *pgeventsdb.Queries
@@ -57,6 +58,9 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("pgevents: pgstore: telemetry: %w", err)
 	}
 	s.reader = s.withReadPool(c.ReadPool)
+	if !c.DisableGroupCommit {
+		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)))
+	}
 	return s, nil
 }
 
@@ -102,30 +106,39 @@ func (s *Store) WithTx(tx pgx.Tx) *Store {
 // surrogate escape, a number beyond numeric's range: CodeInvalidEvents,
 // events[i].payload or events[i].metadata).
 //
-// ctx governs the whole call, retries included. Errors: a
-// *pgevents.ConditionError (ErrConditionFailed, ErrUnexpectedPosition,
-// ErrStreamNotEmpty, ErrStreamDoesNotExist) when the condition is not met; a
-// *pgevents.InvalidInputError (ErrInvalidInput; ErrEventIDConflict for an id
-// reused in another stream or with other content) for bad names, events,
-// conditions or scope; ErrRetryable when retries are exhausted. Nothing is
-// written on error.
+// Group commit (on unless Config.DisableGroupCommit; never on a Store bound
+// by WithTx): concurrent calls are coalesced into pgevents.append_batch
+// calls, each one transaction of independent appends, at most one per
+// stream; a call finding the Store idle is sent at once. The result and
+// errors are exactly those of the append alone, each caller getting its
+// own. A batch that fails with a retryable error or a lost connection is
+// sent again (same ids: idempotent), at most Config.MaxRetries times; an
+// append that fails with a retryable error of its own goes into the next
+// batch.
+//
+// ctx governs the whole call, retries included. With group commit, a ctx
+// that ends while the append is still queued returns ctx's error and
+// nothing is written; once its batch is sent, the call returns ctx's error
+// at once, but the append may still commit with the batch (as a single
+// append may commit when ctx ends during its COMMIT): retry the same
+// *AppendParams to find out (an exact retry returns the stored events).
+// Errors: a *pgevents.ConditionError (ErrConditionFailed,
+// ErrUnexpectedPosition, ErrStreamNotEmpty, ErrStreamDoesNotExist) when the
+// condition is not met; a *pgevents.InvalidInputError (ErrInvalidInput;
+// ErrEventIDConflict for an id reused in another stream or with other
+// content) for bad names, events, conditions or scope; ErrRetryable when
+// retries are exhausted. Nothing is written on error.
 func (s *Store) AppendEvents(ctx context.Context, params *pgevents.AppendParams) (res *pgevents.AppendResult, err error) {
 	ctx, c := s.tel.start(ctx, opAppendEvents, appendAttrs(params))
 	defer func() { c.end(err, resultLen(res)) }()
+	if s.group != nil && s.tx == nil {
+		return s.group.append(ctx, params)
+	}
 	arg, err := appendParamsToInternal(params)
 	if err != nil {
 		return nil, err
 	}
-	var rows []*pgeventsdb.Event
-	err = s.run(ctx, func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
-		rows, err = s.queries.AppendEvents(ctx, db, arg)
-		return interpretError("append events", err)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.afterAppend(params.Category)
-	return &pgevents.AppendResult{Events: eventsFromInternal(rows)}, nil
+	return s.appendOne(ctx, arg)
 }
 
 // AppendEventsTx is AppendEvents in the caller's transaction tx. This

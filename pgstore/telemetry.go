@@ -34,6 +34,7 @@ const (
 	attrCondition  = attribute.Key("pgevents.condition.code")
 	attrSQLState   = attribute.Key("db.response.status_code")
 	attrDBSystem   = attribute.Key("db.system.name")
+	attrBatchItems = attribute.Key("pgevents.batch.items")
 )
 
 // operation is one instrumented Store method, with its attribute sets and
@@ -77,6 +78,7 @@ var spanStartOptions = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKind
 var (
 	opAppendEvents   = newOperation("pgevents.append", false, true)
 	opAppendStreams  = newOperation("pgevents.append_streams", false, true)
+	opAppendBatch    = newOperation("pgevents.append_batch", false, true)
 	opReadStream     = newOperation("pgevents.read_stream", true, false)
 	opReadEvents     = newOperation("pgevents.read_events", true, false)
 	opLatestEvent    = newOperation("pgevents.latest_event", false, false)
@@ -93,6 +95,7 @@ type telemetry struct {
 	tracer trace.Tracer
 
 	appends           metric.Int64Counter
+	batchItems        metric.Int64Histogram
 	conditionFailures metric.Int64Counter
 	duration          metric.Float64Histogram
 	errors            metric.Int64Counter
@@ -132,6 +135,10 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) (*telemetry,
 	t.duration, err = m.Float64Histogram("pgevents.operation.duration", metric.WithUnit("s"),
 		metric.WithDescription("Duration of Store calls, retries included, by operation and outcome."),
 		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+	errs = append(errs, err)
+	t.batchItems, err = m.Int64Histogram("pgevents.group_commit.batch.items", metric.WithUnit("{append}"),
+		metric.WithDescription("Appends per group-commit call (pgevents.append_batch, or append for one), retries included."),
+		metric.WithExplicitBucketBoundaries(1, 2, 4, 8, 16, 32, 64, 128, 256))
 	errs = append(errs, err)
 	t.fenceLag, err = m.Float64Gauge("pgevents.fence.lag", metric.WithUnit("s"),
 		metric.WithDescription("How long the oldest event held back by the snapshot fence has waited, as last measured by FenceLag or LogStats (0: none held back)."))
@@ -223,6 +230,11 @@ func (t *telemetry) retry(ctx context.Context, err error) {
 		span.AddEvent("pgevents.retry", trace.WithAttributes(attrSQLState.String(code)))
 	}
 	t.retries.Add(ctx, 1, metric.WithAttributes(attrSQLState.String(code)))
+}
+
+// batch records a group-commit call of n appends.
+func (t *telemetry) batch(ctx context.Context, n int) {
+	t.batchItems.Record(ctx, int64(n))
 }
 
 // recordFence records a measured fence lag.

@@ -76,13 +76,19 @@ func pgxAppend(events int) func(ctx context.Context, e *env) ([]op, error) {
 
 // storeAppend is the driver path: pgstore.Store.AppendEvents on a pool of
 // one connection per client. pgstore gives every event a UUIDv7 id on the
-// client, so pgevents.append also runs its idempotent-retry lookup.
-func storeAppend(events int) func(ctx context.Context, e *env) ([]op, error) {
+// client, so pgevents.append also runs its idempotent-retry lookup. cfg
+// configures the Store (nil: the defaults, group commit on); the Store is
+// kept in e.stores under key, for its group-commit statistics.
+func storeAppend(key string, events int, cfg *pgstore.Config) func(ctx context.Context, e *env) ([]op, error) {
 	return func(ctx context.Context, e *env) ([]op, error) {
-		store, err := pgstore.New(e.pool, nil)
+		store, err := pgstore.New(e.pool, cfg)
 		if err != nil {
 			return nil, err
 		}
+		if e.stores == nil {
+			e.stores = map[string]*pgstore.Store{}
+		}
+		e.stores[key] = store
 		batches := newEvents(e.data, events)
 		return poolOps(e, func(r *rand.Rand) op {
 			return func(ctx context.Context) (int, error) {
@@ -101,10 +107,50 @@ func storeAppend(events int) func(ctx context.Context, e *env) ([]op, error) {
 	}
 }
 
-// driverVariant is the Go driver row of the append groups.
+// driverVariant is the Go driver row of the append groups, with the
+// default configuration: concurrent appends coalesced (group commit).
 func driverVariant(events int) variant {
-	return variant{key: fmt.Sprintf("driver-%d", events), group: fmt.Sprintf("append-%d", events),
-		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s)", events), ops: storeAppend(events)}
+	key := fmt.Sprintf("driver-%d", events)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit (default)", events), ops: storeAppend(key, events, nil)}
+}
+
+// driverSingleVariant is the Go driver with group commit off: one
+// pgevents.append transaction per call.
+func driverSingleVariant(events int) variant {
+	key := fmt.Sprintf("driver-%d-single", events)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit off", events),
+		ops:  storeAppend(key, events, &pgstore.Config{DisableGroupCommit: true})}
+}
+
+// driverInFlightVariant is the Go driver with group commit and n batches
+// in flight at most (Config.GroupCommitMaxInFlight), for tuning its default.
+func driverInFlightVariant(events, n int) variant {
+	key := fmt.Sprintf("driver-%d-inflight%d", events, n)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit, %d batches in flight", events, n),
+		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMaxInFlight: n})}
+}
+
+// batchStats summarises a Store's group commit: batches, mean appends per
+// batch, and the batch size at the 50th/90th percentile of appends and the
+// largest (warm-up included).
+func batchStats(st pgstore.GroupCommitStats) string {
+	if st.Batches == 0 {
+		return "no batches"
+	}
+	pct := func(p float64) int {
+		want, seen := int64(float64(st.Items)*p), int64(0)
+		for n, c := range st.Sizes {
+			if seen += int64(n) * c; seen >= want && c > 0 {
+				return n
+			}
+		}
+		return len(st.Sizes) - 1
+	}
+	return fmt.Sprintf("%d batches, %.1f appends/batch (appends in batches of ≥ %d: half; ≥ %d: 10%%; largest %d), %d retries, %d fallbacks",
+		st.Batches, st.MeanBatch(), pct(0.5), pct(0.9), len(st.Sizes)-1, st.Retries, st.Fallbacks)
 }
 
 // pgxVariant is the driver path without pgstore (pgx + pgevents.append,

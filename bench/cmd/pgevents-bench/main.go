@@ -100,11 +100,17 @@ func allVariants() []variant {
 		{key: "append-1-log", group: "append-1", name: "pgevents.append, 1 event, scope log", ops: fnAppend(1, "log")},
 		{key: "append-1-ids", group: "append-1", name: "pgevents.append, 1 event with client UUIDv7 id, scope stream", ops: fnAppendIDs(1)},
 		driverVariant(1),
+		driverSingleVariant(1),
+		optional(driverInFlightVariant(1, 4)),
+		optional(driverInFlightVariant(1, 8)),
 		optional(pgxVariant(1)),
 		{key: "raw-insert-10", group: "append-10", baseline: true, name: "raw INSERT, 10 rows (one statement)", ops: rawAppend10},
 		{key: "append-10-stream", group: "append-10", name: "pgevents.append, 10 events, scope stream", ops: fnAppend(10, "stream")},
 		{key: "append-10-ids", group: "append-10", name: "pgevents.append, 10 events with client UUIDv7 ids, scope stream", ops: fnAppendIDs(10)},
 		driverVariant(10),
+		driverSingleVariant(10),
+		optional(driverInFlightVariant(10, 4)),
+		optional(driverInFlightVariant(10, 8)),
 		optional(pgxVariant(10)),
 		{key: "raw-select-fenced", group: "read", baseline: true, name: "raw SELECT, fenced (tx, seq) page of 1000", ops: readPage(rawFencedSQL, true)},
 		{key: "read-category", group: "read", name: "pgevents.read_category, page of 1000", ops: readPage(readCategorySQL, true)},
@@ -134,6 +140,7 @@ type result struct {
 	v       variant
 	clients int
 	s       sample
+	batches string // group-commit statistics of a driver variant
 }
 
 func benchmark(ctx context.Context, cfg config) error {
@@ -228,6 +235,9 @@ func benchmark(ctx context.Context, cfg config) error {
 			for _, r := range cell {
 				log.Printf("%-18s %3d clients: %8s events/s  p50 %9s  p99 %9s  errors %d%s", r.v.key, n,
 					fmtRate(r.s.eventsPerSecond()), fmtLatency(r.s.percentile(50)), fmtLatency(r.s.percentile(99)), r.s.errors, errSuffix(r.s))
+				if r.batches != "" {
+					log.Printf("%-18s %3d clients: %s", r.v.key, n, r.batches)
+				}
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -296,7 +306,11 @@ func runCell(ctx context.Context, cfg config, pcfg *pgxpool.Config, e *env, vs [
 	out := make([]result, len(vs))
 	for i, v := range vs {
 		out[i] = result{v: v, clients: clients, s: samples[i]}
+		if st, ok := e.stores[v.key]; ok {
+			out[i].batches = batchStats(st.GroupCommitStats())
+		}
 	}
+	e.stores = nil
 	return out, nil
 }
 
@@ -329,7 +343,45 @@ func renderReport(cfg config, version, fsync, syncCommit string, results []resul
 	b.WriteString("\nevents/s counts events written or read; p50/p99 are per call (one append, one page). " +
 		"Ratios compare variants of the same group and client count, measured interleaved in this run.\n")
 	writeTargets(&b, results, base)
+	writeBatchStats(&b, results)
 	return b.String()
+}
+
+// writeBatchStats lists the group-commit statistics of the driver rows.
+func writeBatchStats(w io.Writer, results []result) {
+	first := true
+	for _, r := range results {
+		if r.batches == "" || r.batches == "no batches" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nGroup commit (driver rows, warm-up included):")
+			first = false
+		}
+		fmt.Fprintf(w, "- %s, %d clients: %s\n", r.v.key, r.clients, r.batches)
+	}
+	// The latency target: p99 with group commit within ±10% of without, at
+	// 1 and 4 goroutines.
+	p99 := map[[2]any]time.Duration{}
+	for _, r := range results {
+		p99[[2]any{r.v.key, r.clients}] = r.s.percentile(99)
+	}
+	for _, r := range results {
+		if (r.v.key != "driver-1" && r.v.key != "driver-10") || (r.clients != 1 && r.clients != 4) {
+			continue
+		}
+		off, ok := p99[[2]any{r.v.key + "-single", r.clients}]
+		if !ok || off == 0 {
+			continue
+		}
+		ratio := float64(r.s.percentile(99)) / float64(off)
+		verdict := "met"
+		if ratio > 1.1 {
+			verdict = "MISSED"
+		}
+		fmt.Fprintf(w, "- p99 %s @%d clients: %s with group commit vs %s without (%.2f×, target ≤ 1.10×) — %s\n",
+			r.v.key, r.clients, fmtLatency(r.s.percentile(99)), fmtLatency(off), ratio, verdict)
+	}
 }
 
 // writeTargets checks the targets at 16 clients (appends) and every
@@ -344,6 +396,9 @@ func writeTargets(w io.Writer, results []result, base map[[2]any]float64) {
 		{"append-1-stream", 16, 0.8, "single-event append, default scope, 16 clients ≥ 0.8× raw INSERT"},
 		{"append-10-stream", 16, 0.8, "10-event append, 16 clients ≥ 0.8× raw 10-row INSERT"},
 		{"read-category", 0, 0.9, "read_category page ≥ 0.9× raw SELECT"},
+		{"driver-1", 16, 1.0, "Go driver (group commit), 1 event, 16 goroutines ≥ 1.0× raw INSERT"},
+		{"driver-1", 64, 1.3, "Go driver (group commit), 1 event, 64 goroutines ≥ 1.3× raw INSERT"},
+		{"driver-10", 64, 1.0, "Go driver (group commit), 10 events, 64 goroutines ≥ 1.0× raw 10-row INSERT"},
 	}
 	fmt.Fprintln(w, "\nTargets:")
 	for _, t := range targets {

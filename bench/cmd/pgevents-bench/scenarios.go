@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgevents/pgevents/pgstore"
 )
 
 // env is what variants share within one (group, client count) block.
@@ -24,6 +26,9 @@ type env struct {
 	conns []*pgx.Conn
 	// pool has MaxConns = clients, for the driver variants.
 	pool *pgxpool.Pool
+	// stores are the driver variants' Stores of the current cell, by
+	// variant key (for their group-commit statistics).
+	stores map[string]*pgstore.Store
 }
 
 // variant is one line of the result table.
