@@ -12,3 +12,4 @@ ALTER TABLE pgevents.streams
   ADD COLUMN IF NOT EXISTS position bigint,
   ADD COLUMN IF NOT EXISTS transaction_id xid8,
   ADD COLUMN IF NOT EXISTS observed_at timestamptz;
+ALTER TABLE pgevents.streams SET (fillfactor = 50);

@@ -39,20 +39,28 @@
 --      when given), the stored events are returned and nothing is written or
 --      checked; a partial or different match raises PE107;
 --   2. ordering: when the caller's transaction id is older than the stream's
---      latest event's, raises 40001 (retry the transaction), so (transaction_id,
+--      latest writer's (the head's transaction_id), raises 40001 (retry the transaction), so (transaction_id,
 --      sequence_number) order never contradicts position order;
---   3. the condition is evaluated against the latest event (PE001..PE005);
+--   3. the condition is evaluated against the head (the built-in conditions
+--      need only its position) or, for a custom condition, the latest event
+--      itself (PE001..PE005);
 --   4. an empty array writes nothing and returns nothing;
 --   5. a given observed_at is not earlier than the one before it (the
 --      stream's latest, then the batch's), else PE102.
 -- Locks: the stream's row of pgevents.streams FOR UPDATE (pgevents.lock_stream;
 -- not for a batch item, whose lock pgevents.append_batch already holds;
 -- an owner-only table, so no other role can take it), held to commit, taken
--- after the events are validated and before the latest event is read; the
--- row is updated by every append that writes, so a concurrent append under
--- REPEATABLE READ or SERIALIZABLE fails with 40001, never with a unique
--- violation. A condition check on a stream that has no row yet (no events,
--- or none since migration 00004) and no events to write locks nothing.
+-- after the events are validated. The row holds the stream's head (latest
+-- position, transaction_id, observed_at; migration 00013), read with the
+-- lock and updated by every append that writes, so the latest event is
+-- read only when the head is not known (NULL: a row created by this
+-- append, or older than migration 00013 and not written since) or for a
+-- custom condition; and a concurrent append under REPEATABLE READ or
+-- SERIALIZABLE fails with 40001 when it locks the row. A condition check on
+-- a stream that has no row yet (no events, or none since migration 00004)
+-- and no events to write locks nothing. Whoever writes pgevents.events
+-- directly (the owner, bypassing these functions) must set the stream's
+-- head to NULL in the same transaction.
 -- Raises: PE112 over a write limit, PE101/PE102 invalid events, PE103
 -- invalid condition (validated whole, before the lock, even for an
 -- idempotent retry), PE107 id conflict, PE001..PE005 unmet condition,
@@ -90,7 +98,6 @@ DECLARE
   _latest pgevents.events;
   _locked boolean;
   _head_ctid tid;
-  _observed_last timestamptz;
   _xid xid8;
   _failure jsonb;
   _constraint text;
@@ -186,10 +193,27 @@ BEGIN
   -- observed_at), read here with the lock; NULL when not known (a row
   -- created by this append, or one older than migration 00013 that no
   -- append has written since): then the latest event is read below.
-  IF p_item IS NULL THEN
+  IF p_item IS NULL AND _plain THEN
     SELECT true, s.position, s.transaction_id, s.observed_at, s.ctid
       INTO _locked, _latest.position, _latest.transaction_id, _latest.observed_at, _head_ctid
       FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
+  ELSIF p_item IS NULL THEN
+    -- REPEATABLE READ or SERIALIZABLE: a row updated since the snapshot (an
+    -- append committed since) cannot be locked: 40001, with our DETAIL.
+    BEGIN
+      SELECT true, s.position, s.transaction_id, s.observed_at, s.ctid
+        INTO _locked, _latest.position, _latest.transaction_id, _latest.observed_at, _head_ctid
+        FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
+    EXCEPTION WHEN serialization_failure THEN
+      RETURN NEXT pgevents.fail_append(p_item, '40001',
+        pg_catalog.format('pgevents: stream (%s, %s) was appended to by a transaction that committed after this one''s snapshot',
+          p_category, p_stream),
+        pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
+        'Retry the transaction.');
+      RETURN;
+    END;
+  END IF;
+  IF p_item IS NULL THEN
     IF _locked IS NULL AND _count > 0 THEN
       PERFORM pgevents.lock_stream(p_category, p_stream, true);
     END IF;
@@ -342,10 +366,11 @@ BEGIN
 
   -- Under READ COMMITTED every statement sees what committed before it, so
   -- with the stream locked the positions are free. Under REPEATABLE READ or
-  -- SERIALIZABLE the latest event was read from the transaction's snapshot:
-  -- an append committed since then makes this INSERT hit
-  -- events_stream_position_key (or events_id_key, for a retry whose first
-  -- attempt committed since). That is a serialization failure: 40001. The
+  -- SERIALIZABLE an append committed since the transaction's snapshot has
+  -- updated the head, and locking it raised 40001; but when the head was
+  -- not known, the latest event was read from the snapshot: an append
+  -- committed since then makes this INSERT hit events_stream_position_key
+  -- (or events_id_key, for a retry whose first attempt committed since). That is a serialization failure: 40001. The
   -- INSERT is written out again here because the exception block (a
   -- subtransaction) is not worth paying for on the fast path.
   IF pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
