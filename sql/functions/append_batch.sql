@@ -31,6 +31,10 @@
 -- XX) raises, and nothing is written; so does a 23505 on events_id_key (a
 -- concurrent transaction inserting the same event id: retry the call) for
 -- an item that runs without a subtransaction.
+-- Under REPEATABLE READ or SERIALIZABLE, a stream of the batch appended to
+-- since the transaction's snapshot fails the whole call with 40001 when its
+-- lock is taken (every append updates its stream's head in that row, which
+-- such a transaction cannot lock then): retry the transaction.
 -- How items stay independent: one statement reads every item and marks the
 -- simple ones (valid on their face, no timestamps, within the floors of
 -- the write limits, no condition or a built-in leaf one); the others are
