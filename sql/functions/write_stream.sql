@@ -39,28 +39,20 @@
 --      when given), the stored events are returned and nothing is written or
 --      checked; a partial or different match raises PE107;
 --   2. ordering: when the caller's transaction id is older than the stream's
---      latest writer's (the head's transaction_id), raises 40001 (retry the transaction), so (transaction_id,
+--      latest event's, raises 40001 (retry the transaction), so (transaction_id,
 --      sequence_number) order never contradicts position order;
---   3. the condition is evaluated against the head (the built-in conditions
---      need only its position) or, for a custom condition, the latest event
---      itself (PE001..PE005);
+--   3. the condition is evaluated against the latest event (PE001..PE005);
 --   4. an empty array writes nothing and returns nothing;
 --   5. a given observed_at is not earlier than the one before it (the
 --      stream's latest, then the batch's), else PE102.
 -- Locks: the stream's row of pgevents.streams FOR UPDATE (pgevents.lock_stream;
 -- not for a batch item, whose lock pgevents.append_batch already holds;
 -- an owner-only table, so no other role can take it), held to commit, taken
--- after the events are validated. The row holds the stream's head (latest
--- position, transaction_id, observed_at; migration 00013), read with the
--- lock and updated by every append that writes, so the latest event is
--- read only when the head is not known (NULL: a row created by this
--- append, or older than migration 00013 and not written since) or for a
--- custom condition; and a concurrent append under REPEATABLE READ or
--- SERIALIZABLE fails with 40001 when it locks the row. A condition check on
--- a stream that has no row yet (no events, or none since migration 00004)
--- and no events to write locks nothing. Whoever writes pgevents.events
--- directly (the owner, bypassing these functions) must set the stream's
--- head to NULL in the same transaction.
+-- after the events are validated and before the latest event is read; the
+-- row is updated by every append that writes, so a concurrent append under
+-- REPEATABLE READ or SERIALIZABLE fails with 40001, never with a unique
+-- violation. A condition check on a stream that has no row yet (no events,
+-- or none since migration 00004) and no events to write locks nothing.
 -- Raises: PE112 over a write limit, PE101/PE102 invalid events, PE103
 -- invalid condition (validated whole, before the lock, even for an
 -- idempotent retry), PE107 id conflict, PE001..PE005 unmet condition,
@@ -96,8 +88,6 @@ DECLARE
   _matching bigint;
   _conflict uuid;
   _latest pgevents.events;
-  _locked boolean;
-  _head_ctid tid;
   _xid xid8;
   _failure jsonb;
   _constraint text;
@@ -189,38 +179,11 @@ BEGIN
   -- The stream lock. A stream without a row gets one when this append
   -- writes; a mere condition check on it needs no lock. (A batch item's
   -- lock is already held: pgevents.append_batch takes every lock first.)
-  -- The row holds the stream's head (latest position, transaction id and
-  -- observed_at), read here with the lock; NULL when not known (a row
-  -- created by this append, or one older than migration 00013 that no
-  -- append has written since): then the latest event is read below.
-  IF p_item IS NULL AND _plain THEN
-    SELECT true, s.position, s.transaction_id, s.observed_at, s.ctid
-      INTO _locked, _latest.position, _latest.transaction_id, _latest.observed_at, _head_ctid
-      FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
-  ELSIF p_item IS NULL THEN
-    -- REPEATABLE READ or SERIALIZABLE: a row updated since the snapshot (an
-    -- append committed since) cannot be locked: 40001, with our DETAIL.
-    BEGIN
-      SELECT true, s.position, s.transaction_id, s.observed_at, s.ctid
-        INTO _locked, _latest.position, _latest.transaction_id, _latest.observed_at, _head_ctid
-        FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
-    EXCEPTION WHEN serialization_failure THEN
-      RETURN NEXT pgevents.fail_append(p_item, '40001',
-        pg_catalog.format('pgevents: stream (%s, %s) was appended to by a transaction that committed after this one''s snapshot',
-          p_category, p_stream),
-        pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
-        'Retry the transaction.');
-      RETURN;
-    END;
-  END IF;
   IF p_item IS NULL THEN
-    IF _locked IS NULL AND _count > 0 THEN
+    PERFORM 1 FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream FOR UPDATE;
+    IF NOT FOUND AND _count > 0 THEN
       PERFORM pgevents.lock_stream(p_category, p_stream, true);
     END IF;
-  ELSE -- a batch item: the lock is held; read the head (no row: nothing to write)
-    SELECT s.position, s.transaction_id, s.observed_at, s.ctid
-      INTO _latest.position, _latest.transaction_id, _latest.observed_at, _head_ctid
-      FROM pgevents.streams s WHERE s.category = p_category AND s.stream = p_stream;
   END IF;
   -- Read the clock only once the lock is held, so observed_at never goes
   -- backwards along a stream's positions.
@@ -271,19 +234,9 @@ BEGIN
     END IF;
   END IF;
 
-  -- The latest event itself: only when the head is not known, or for a
-  -- custom condition (which receives the whole event). The built-in
-  -- conditions need only the position.
-  IF _latest.position IS NULL
-     OR (p_condition IS NOT NULL
-         AND COALESCE(p_condition ->> 'type', '') NOT IN ('none', 'position_is', 'stream_is_empty', 'stream_exists')
-         AND p_condition @? 'lax $.** ? (@."type" != "none" && @."type" != "position_is"
-                                         && @."type" != "stream_is_empty" && @."type" != "stream_exists"
-                                         && @."type" != "and" && @."type" != "or")') THEN
-    SELECT * INTO _latest FROM pgevents.events e
-     WHERE e.category = p_category AND e.stream = p_stream
-     ORDER BY e.position DESC LIMIT 1;
-  END IF;
+  SELECT * INTO _latest FROM pgevents.events e
+   WHERE e.category = p_category AND e.stream = p_stream
+   ORDER BY e.position DESC LIMIT 1;
 
   -- 2. Ordering: the caller's transaction must be younger than the stream's
   -- latest writer, or readers ordering by transaction id would see this
@@ -336,14 +289,6 @@ BEGIN
         FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
                WITH ORDINALITY AS x(id, name, payload, metadata, ord)
       RETURNING p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
-    -- The new head (a TID scan: the row is locked, so it stays put).
-    IF _head_ctid IS NOT NULL THEN
-      UPDATE pgevents.streams s SET position = COALESCE(_latest.position, -1) + _count, transaction_id = _xid, observed_at = GREATEST(_clock, _latest.observed_at)
-       WHERE s.ctid = _head_ctid;
-    ELSE
-      UPDATE pgevents.streams s SET position = COALESCE(_latest.position, -1) + _count, transaction_id = _xid, observed_at = GREATEST(_clock, _latest.observed_at)
-       WHERE s.category = p_category AND s.stream = p_stream;
-    END IF;
     RETURN;
   END IF;
 
@@ -366,11 +311,10 @@ BEGIN
 
   -- Under READ COMMITTED every statement sees what committed before it, so
   -- with the stream locked the positions are free. Under REPEATABLE READ or
-  -- SERIALIZABLE an append committed since the transaction's snapshot has
-  -- updated the head, and locking it raised 40001; but when the head was
-  -- not known, the latest event was read from the snapshot: an append
-  -- committed since then makes this INSERT hit events_stream_position_key
-  -- (or events_id_key, for a retry whose first attempt committed since). That is a serialization failure: 40001. The
+  -- SERIALIZABLE the latest event was read from the transaction's snapshot:
+  -- an append committed since then makes this INSERT hit
+  -- events_stream_position_key (or events_id_key, for a retry whose first
+  -- attempt committed since). That is a serialization failure: 40001. The
   -- INSERT is written out again here because the exception block (a
   -- subtransaction) is not worth paying for on the fast path.
   IF pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
@@ -383,14 +327,6 @@ BEGIN
         FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
                WITH ORDINALITY AS x(id, name, payload, metadata, ord)
       RETURNING p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
-    -- The new head (a TID scan: the row is locked, so it stays put).
-    IF _head_ctid IS NOT NULL THEN
-      UPDATE pgevents.streams s SET position = COALESCE(_latest.position, -1) + _count, transaction_id = _xid, observed_at = COALESCE(_observed[_count], _clock)
-       WHERE s.ctid = _head_ctid;
-    ELSE
-      UPDATE pgevents.streams s SET position = COALESCE(_latest.position, -1) + _count, transaction_id = _xid, observed_at = COALESCE(_observed[_count], _clock)
-       WHERE s.category = p_category AND s.stream = p_stream;
-    END IF;
     RETURN;
   END IF;
   BEGIN
@@ -403,14 +339,6 @@ BEGIN
         FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
                WITH ORDINALITY AS x(id, name, payload, metadata, ord)
       RETURNING p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
-    -- The new head (a TID scan: the row is locked, so it stays put).
-    IF _head_ctid IS NOT NULL THEN
-      UPDATE pgevents.streams s SET position = COALESCE(_latest.position, -1) + _count, transaction_id = _xid, observed_at = COALESCE(_observed[_count], _clock)
-       WHERE s.ctid = _head_ctid;
-    ELSE
-      UPDATE pgevents.streams s SET position = COALESCE(_latest.position, -1) + _count, transaction_id = _xid, observed_at = COALESCE(_observed[_count], _clock)
-       WHERE s.category = p_category AND s.stream = p_stream;
-    END IF;
   EXCEPTION WHEN unique_violation THEN
     GET STACKED DIAGNOSTICS _constraint = CONSTRAINT_NAME;
     IF _constraint NOT IN ('events_stream_position_key', 'events_id_key') THEN
