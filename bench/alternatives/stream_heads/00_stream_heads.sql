@@ -12,4 +12,10 @@ ALTER TABLE pgevents.streams
   ADD COLUMN IF NOT EXISTS position bigint,
   ADD COLUMN IF NOT EXISTS transaction_id xid8,
   ADD COLUMN IF NOT EXISTS observed_at timestamptz;
+-- Room for HOT updates of the head (runs 2 and 3 of bench/results/2026-11-30-heads.md).
 ALTER TABLE pgevents.streams SET (fillfactor = 50);
+-- The landed form of this (migration 00013_stream_heads.sql with its
+-- backfill, sql/schema/50_stream_heads.sql, test/sql/stream_heads_test.sql,
+-- a whole-call 40001 test for append_batch under REPEATABLE READ) passed
+-- every pgTAP file and was backed out as not faster: commits 167ae3a..5050515
+-- on branch h-head, backed out in the next commit.

@@ -1,3 +1,5 @@
+-- For measurement only (bench/alternatives/stream_heads; see 00_stream_heads.sql): a
+-- copy of sql/functions/append.sql (unchanged) that calls the alternative write_stream.
 -- pgevents.append: appends events to one stream, atomically, under a write condition.
 --
 -- Parameters:

@@ -1,3 +1,5 @@
+-- For measurement only (bench/alternatives/stream_heads; see 00_stream_heads.sql): a
+-- copy of sql/functions/append_batch.sql (unchanged) that calls the alternative write_stream.
 -- pgevents.append_batch: runs many independent appends in one call; each item succeeds or fails on its own.
 --
 -- Parameters:

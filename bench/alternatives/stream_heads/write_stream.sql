@@ -1,3 +1,5 @@
+-- For measurement only (bench/alternatives/stream_heads; see 00_stream_heads.sql): a
+-- copy of sql/functions/write_stream.sql keeping the stream head in pgevents.streams.
 -- pgevents.write_stream: appends events to one stream under its lock (the core of every append).
 --
 -- Callers use pgevents.append or pgevents.append_streams; this function
