@@ -40,13 +40,13 @@ BEGIN
       c0 bigint := bench.cpu_ticks();
     BEGIN
       FOR i IN 1 .. p_calls LOOP
-        s := (pg_catalog.random() * 9999)::int;
+        s := 2 * (pg_catalog.random() * 4999)::int + %s; -- even streams; odd for the alternative
         %s;
         COMMIT;
       END LOOP;
       INSERT INTO bench.cpu_results VALUES (%L, %s, p_round, (bench.cpu_ticks() - c0) * 10000.0 / p_calls);
       COMMIT;
-    END $b$ $p$, 'cpu_' || p_name, p_events, p_statement, p_name, p_events);
+    END $b$ $p$, 'cpu_' || p_name, p_events, CASE WHEN p_name LIKE 'alt\_%' THEN 1 ELSE 0 END, p_statement, p_name, p_events);
 END $f$;
 
 SELECT bench.cpu_variant('raw_insert_1', 1, $$INSERT INTO bench.raw_events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
@@ -78,23 +78,23 @@ SELECT bench.cpu_variant('build_ids_10', 10, $$PERFORM (SELECT jsonb_agg(x || js
 -- is taken out of the stored batch once per call).
 SELECT bench.cpu_variant('batch_' || n, n, pg_catalog.format($$PERFORM count(*) FROM pgevents.append_batch(
   (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
-     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+     FROM (SELECT 2 * (random() * 4999)::int AS x FROM generate_series(1, %s)) g,
           (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e))$$, n))
   FROM (VALUES (8), (16)) AS v(n);
 SELECT bench.cpu_variant('batch_' || n || '_ids', n, pg_catalog.format($$PERFORM count(*) FROM pgevents.append_batch(
   (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x,
                                        'events', jsonb_build_array(e.one || jsonb_build_object('id', gen_random_uuid()))))
-     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+     FROM (SELECT 2 * (random() * 4999)::int AS x FROM generate_series(1, %s)) g,
           (SELECT ev -> 0 AS one OFFSET 0) e))$$, n))
   FROM (VALUES (8), (16)) AS v(n);
 SELECT bench.cpu_variant('build_batch_' || n, n, pg_catalog.format($$PERFORM pg_catalog.length(
   (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
-     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+     FROM (SELECT 2 * (random() * 4999)::int AS x FROM generate_series(1, %s)) g,
           (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e)::text)$$, n))
   FROM (VALUES (8), (16)) AS v(n);
 SELECT bench.cpu_variant('alt_batch_' || n, n, pg_catalog.format($$PERFORM count(*) FROM pgevents_alt.append_batch(
   (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', e.one))
-     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g,
+     FROM (SELECT 2 * (random() * 4999)::int + 1 AS x FROM generate_series(1, %s)) g,
           (SELECT jsonb_build_array(ev -> 0) AS one OFFSET 0) e))$$, n))
   FROM (VALUES (8), (16)) AS v(n)
  WHERE to_regprocedure('pgevents_alt.append_batch(jsonb)') IS NOT NULL;
