@@ -9,6 +9,8 @@
 -- it as a one-time filter (a qual without columns, evaluated once before
 -- the first row is fetched) and in its LIMIT for a limit of 0, so every call
 -- is checked, whatever it returns. The usual cursor passes one comparison.
+-- SECURITY DEFINER: the inlined read runs with the caller's rights, and the
+-- checks it calls (check_cursor) stay internal.
 -- Locks: none. STABLE: reads the snapshot only (and may be evaluated at
 -- planning time for a custom plan's estimate, which raises the same error).
 CREATE OR REPLACE FUNCTION pgevents.check_read_category(
@@ -21,6 +23,7 @@ CREATE OR REPLACE FUNCTION pgevents.check_read_category(
   LANGUAGE plpgsql
   STABLE
   PARALLEL SAFE
+  SECURITY DEFINER
   SET search_path = pgevents, pg_temp
 AS $$
 BEGIN

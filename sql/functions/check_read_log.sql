@@ -7,6 +7,8 @@
 -- (pgevents.check_cursor). read_log's inlined query uses it as a one-time
 -- filter and in its LIMIT for a limit of 0 (see check_read_category). The
 -- usual cursor passes one comparison.
+-- SECURITY DEFINER: the inlined read runs with the caller's rights, and the
+-- checks it calls (check_cursor) stay internal.
 -- Locks: none. STABLE: reads the snapshot only.
 CREATE OR REPLACE FUNCTION pgevents.check_read_log(
   p_after_transaction_id xid8,
@@ -17,6 +19,7 @@ CREATE OR REPLACE FUNCTION pgevents.check_read_log(
   LANGUAGE plpgsql
   STABLE
   PARALLEL SAFE
+  SECURITY DEFINER
   SET search_path = pgevents, pg_temp
 AS $$
 BEGIN

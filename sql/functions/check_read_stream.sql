@@ -7,6 +7,8 @@
 -- NULL or negative from_position, in that order. read_stream's inlined query
 -- uses it as a one-time filter and in its LIMIT for a limit of 0 (see
 -- check_read_category).
+-- SECURITY DEFINER like the other check_read_* functions (what it calls is
+-- granted to the roles anyway).
 -- Locks: none. STABLE (not IMMUTABLE, so the planner never folds it away
 -- at planning time; it runs at execution, once).
 CREATE OR REPLACE FUNCTION pgevents.check_read_stream(
@@ -19,6 +21,7 @@ CREATE OR REPLACE FUNCTION pgevents.check_read_stream(
   LANGUAGE plpgsql
   STABLE
   PARALLEL SAFE
+  SECURITY DEFINER
   SET search_path = pgevents, pg_temp
 AS $$
 BEGIN

@@ -24,7 +24,7 @@ CREATE OR REPLACE FUNCTION pgevents.read_category(
   LANGUAGE sql
   STABLE
 AS $$
-  SELECT * FROM pgevents.read_category(p_category, pgevents.parse_transaction_id(p_after_transaction_id),
+  SELECT * FROM pgevents.read_category(p_category, pgevents.check_read_transaction_id(p_after_transaction_id),
                                 p_after_sequence_number, p_limit);
 $$;
 

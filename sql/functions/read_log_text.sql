@@ -23,7 +23,7 @@ CREATE OR REPLACE FUNCTION pgevents.read_log(
   LANGUAGE sql
   STABLE
 AS $$
-  SELECT * FROM pgevents.read_log(pgevents.parse_transaction_id(p_after_transaction_id),
+  SELECT * FROM pgevents.read_log(pgevents.check_read_transaction_id(p_after_transaction_id),
                            p_after_sequence_number, p_limit);
 $$;
 

@@ -37,13 +37,13 @@ GRANT EXECUTE ON FUNCTION
 TO pgevents_reader, pgevents_writer;
 
 -- The read functions are inlined into the caller's statement (issue 10), so
--- their checks run with the caller's rights: pure argument checks, harmless.
+-- the caller calls their checks (SECURITY DEFINER: check_cursor and
+-- parse_transaction_id stay internal).
 GRANT EXECUTE ON FUNCTION
   pgevents.check_read_category(text, xid8, bigint, integer),
   pgevents.check_read_log(xid8, bigint, integer),
   pgevents.check_read_stream(text, text, bigint, integer),
-  pgevents.check_cursor(xid8, bigint),
-  pgevents.parse_transaction_id(text)
+  pgevents.check_read_transaction_id(text)
 TO pgevents_reader, pgevents_writer;
 
 GRANT EXECUTE ON FUNCTION
