@@ -21,7 +21,7 @@ DROP TABLE IF EXISTS bench.cpu_batches;
 CREATE TABLE bench.cpu_batches AS
   SELECT n, (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('name', e.name, 'payload', e.payload, 'metadata', e.metadata))
                FROM (SELECT * FROM pgevents.events ORDER BY sequence_number LIMIT n) e) AS events
-    FROM (VALUES (1), (10)) AS v(n);
+    FROM (VALUES (1), (8), (10), (16)) AS v(n);
 
 DROP TABLE IF EXISTS bench.cpu_results;
 CREATE TABLE bench.cpu_results (variant text, events int, round int, us_per_call numeric);
@@ -73,3 +73,13 @@ SELECT bench.cpu_variant('alt_append_10_ids', 10, $$PERFORM count(*) FROM pgeven
 -- What building a batch with fresh ids costs on its own (subtract it from the _ids rows).
 SELECT bench.cpu_variant('build_ids_1', 1, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
 SELECT bench.cpu_variant('build_ids_10', 10, $$PERFORM (SELECT jsonb_agg(x || jsonb_build_object('id', gen_random_uuid())) FROM jsonb_array_elements(ev) x)$$);
+-- append_batch with N items of one event each, on independent random
+-- streams (build_batch_N: building that JSON alone, to subtract).
+SELECT bench.cpu_variant('batch_' || n, n, pg_catalog.format($$PERFORM count(*) FROM pgevents.append_batch(
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', jsonb_build_array(ev -> 0)))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g))$$, n))
+  FROM (VALUES (8), (16)) AS v(n);
+SELECT bench.cpu_variant('build_batch_' || n, n, pg_catalog.format($$PERFORM pg_catalog.length(
+  (SELECT jsonb_agg(jsonb_build_object('category', 'cat-' || (x %% 10), 'stream', 's-' || x, 'events', jsonb_build_array(ev -> 0)))
+     FROM (SELECT (random() * 9999)::int AS x FROM generate_series(1, %s)) g)::text)$$, n))
+  FROM (VALUES (8), (16)) AS v(n);

@@ -51,7 +51,10 @@ BEGIN
   IF p_scope IS DISTINCT FROM 'stream' THEN -- the stream lock alone: nothing more to take
     PERFORM pgevents.lock_scope(p_scope, p_category);
   END IF;
-  RETURN QUERY SELECT * FROM pgevents.write_stream(p_category, p_stream, p_events, p_condition, 'events');
+  RETURN QUERY
+    SELECT w.sequence_number, w.transaction_id, w.id, w.category, w.stream, w.position, w.name, w.payload, w.metadata,
+           w.occurred_at, w.observed_at
+      FROM pgevents.write_stream(p_category, p_stream, p_events, p_condition, 'events') AS w;
 END;
 $$;
 

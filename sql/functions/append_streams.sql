@@ -104,9 +104,11 @@ BEGIN
   FOR _stream, _spec IN
     SELECT s.key, s.value FROM pg_catalog.jsonb_each(p_streams) AS s ORDER BY s.key COLLATE "C"
   LOOP
-    RETURN QUERY SELECT * FROM pgevents.write_stream(p_category, _stream,
+    RETURN QUERY SELECT w.sequence_number, w.transaction_id, w.id, w.category, w.stream, w.position, w.name, w.payload, w.metadata,
+                        w.occurred_at, w.observed_at
+      FROM pgevents.write_stream(p_category, _stream,
       COALESCE(_spec -> 'events', '[]'::jsonb), _spec -> 'condition',
-      pg_catalog.format('streams[%s].events', pg_catalog.to_jsonb(_stream)));
+      pg_catalog.format('streams[%s].events', pg_catalog.to_jsonb(_stream))) AS w;
   END LOOP;
 END;
 $$;

@@ -14,7 +14,20 @@
 --                that is later, so observed_at never goes backwards)
 --   p_condition  the write condition (see pgevents.evaluate_condition)
 --   p_field      where the events sit in the request, for error messages
--- Returns the stored events in input order (positions latest+1, latest+2, ...).
+--   p_item       NULL (append, append_streams): every error is raised; else
+--                the item's index in pgevents.append_batch, which puts it in
+--                every row and gets the outcomes decided under the lock as an
+--                error row instead of an exception (see below)
+-- Returns the stored events in input order (positions latest+1, latest+2, ...),
+-- as pgevents.append_batch_result rows (item = p_item, error columns NULL).
+-- With p_item set: an empty success (no events, condition met) returns one
+-- row with every column but item NULL; an unmet condition, a transaction id
+-- inversion, an id conflict (PE107) and the REPEATABLE READ / SERIALIZABLE
+-- 40001 return one error row (error_code, error_message, error_detail,
+-- error_hint: exactly what would be raised, via pgevents.fail_append) and
+-- write nothing. Invalid input is still raised: append_batch validates its
+-- items before the lock, and runs in a subtransaction every item that could
+-- raise (custom conditions, timestamps, anything over a limit's floor).
 -- Before any lock: the write limits (installation settings, PE112): at most
 -- max_append_events events and max_append_size bytes of JSON text in the
 -- batch; per event, payload + metadata at most max_event_size bytes of JSON
@@ -49,9 +62,10 @@ CREATE OR REPLACE FUNCTION pgevents.write_stream(
   p_stream text,
   p_events jsonb,
   p_condition jsonb,
-  p_field text DEFAULT 'events'
+  p_field text DEFAULT 'events',
+  p_item integer DEFAULT NULL
 )
-  RETURNS SETOF pgevents.events
+  RETURNS SETOF pgevents.append_batch_result
   LANGUAGE plpgsql
   VOLATILE
 AS $$
@@ -181,16 +195,18 @@ BEGIN
     IF _existing > 0 THEN
       IF _matching = _count THEN
         RETURN QUERY
-          SELECT e.* FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
+          SELECT p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*
+            FROM pg_catalog.jsonb_array_elements(p_events) WITH ORDINALITY AS a(v, ord)
             JOIN pgevents.events e ON e.id = (a.v ->> 'id')::uuid
            ORDER BY a.ord;
         RETURN;
       END IF;
-      RAISE EXCEPTION 'pgevents: event id conflict: % is already stored in another stream or with other content, or only part of the batch is stored', _conflict
-        USING ERRCODE = 'PE107',
-              DETAIL = pg_catalog.jsonb_build_object('field', p_field, 'id', _conflict,
-                'reason', 'an id may be reused only to retry the exact same batch on the same stream')::text,
-              HINT = 'Give new events new ids; retry a batch only with identical events.';
+      RETURN NEXT pgevents.fail_append(p_item, 'PE107',
+        pg_catalog.format('pgevents: event id conflict: %s is already stored in another stream or with other content, or only part of the batch is stored', _conflict),
+        pg_catalog.jsonb_build_object('field', p_field, 'id', _conflict,
+          'reason', 'an id may be reused only to retry the exact same batch on the same stream')::text,
+        'Give new events new ids; retry a batch only with identical events.');
+      RETURN;
     END IF;
   END IF;
 
@@ -203,11 +219,12 @@ BEGIN
   -- stream out of order.
   _xid := pg_catalog.pg_current_xact_id();
   IF _latest.transaction_id > _xid THEN
-    RAISE EXCEPTION 'pgevents: transaction % is older than the latest writer (%) of stream (%, %)',
-        _xid, _latest.transaction_id, p_category, p_stream
-      USING ERRCODE = '40001',
-            DETAIL = pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
-            HINT = 'Retry the transaction; appending early in a transaction, or in its own transaction, avoids this.';
+    RETURN NEXT pgevents.fail_append(p_item, '40001',
+      pg_catalog.format('pgevents: transaction %s is older than the latest writer (%s) of stream (%s, %s)',
+        _xid, _latest.transaction_id, p_category, p_stream),
+      pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
+      'Retry the transaction; appending early in a transaction, or in its own transaction, avoids this.');
+    RETURN;
   END IF;
 
   -- 3. The write condition.
@@ -215,14 +232,19 @@ BEGIN
     _failure := pgevents.evaluate_condition(p_condition, p_category, p_stream, _latest, 'condition');
   END IF;
   IF _failure IS NOT NULL THEN
-    RAISE EXCEPTION 'pgevents: write condition not met on stream (%, %): % (latest position: %)',
-        p_category, p_stream, _failure -> 'condition', COALESCE(_latest.position::text, 'none, the stream is empty')
-      USING ERRCODE = _failure ->> 'code',
-            DETAIL = (_failure || pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream,
-              'position', _latest.position))::text;
+    RETURN NEXT pgevents.fail_append(p_item, _failure ->> 'code',
+      pg_catalog.format('pgevents: write condition not met on stream (%s, %s): %s (latest position: %s)',
+        p_category, p_stream, _failure -> 'condition', COALESCE(_latest.position::text, 'none, the stream is empty')),
+      (_failure || pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream,
+        'position', _latest.position))::text,
+      NULL);
+    RETURN;
   END IF;
 
   IF _count = 0 THEN
+    IF p_item IS NOT NULL THEN -- a batch item that wrote nothing: one empty row
+      RETURN NEXT ROW(p_item, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::pgevents.append_batch_result;
+    END IF;
     RETURN;
   END IF;
 
@@ -242,7 +264,7 @@ BEGIN
              COALESCE(_occurred[x.ord], GREATEST(_clock, _latest.observed_at)), GREATEST(_clock, _latest.observed_at)
         FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
                WITH ORDINALITY AS x(id, name, payload, metadata, ord)
-      RETURNING e.*;
+      RETURNING p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
     RETURN;
   END IF;
 
@@ -280,7 +302,7 @@ BEGIN
              COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
         FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
                WITH ORDINALITY AS x(id, name, payload, metadata, ord)
-      RETURNING e.*;
+      RETURNING p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
     RETURN;
   END IF;
   BEGIN
@@ -292,20 +314,20 @@ BEGIN
              COALESCE(_occurred[x.ord], _observed[x.ord], _clock), COALESCE(_observed[x.ord], _clock)
         FROM ROWS FROM (pg_catalog.jsonb_to_recordset(p_events) AS (id uuid, name text, payload jsonb, metadata jsonb))
                WITH ORDINALITY AS x(id, name, payload, metadata, ord)
-      RETURNING e.*;
+      RETURNING p_item, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
   EXCEPTION WHEN unique_violation THEN
     GET STACKED DIAGNOSTICS _constraint = CONSTRAINT_NAME;
     IF _constraint NOT IN ('events_stream_position_key', 'events_id_key') THEN
       RAISE;
     END IF;
-    RAISE EXCEPTION 'pgevents: stream (%, %) was appended to by a transaction that committed after this one''s snapshot',
-        p_category, p_stream
-      USING ERRCODE = '40001',
-            DETAIL = pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
-            HINT = 'Retry the transaction.';
+    RETURN NEXT pgevents.fail_append(p_item, '40001',
+      pg_catalog.format('pgevents: stream (%s, %s) was appended to by a transaction that committed after this one''s snapshot',
+        p_category, p_stream),
+      pg_catalog.jsonb_build_object('category', p_category, 'stream', p_stream)::text,
+      'Retry the transaction.');
   END;
 END;
 $$;
 
-COMMENT ON FUNCTION pgevents.write_stream(text, text, jsonb, jsonb, text) IS
-  'Internal core of append: checks the write limits (PE112) and the events, then under the stream''s row lock returns stored events for an idempotent retry, else checks transaction order (40001), the condition (PE001..PE005) and observed_at order, then inserts at contiguous positions.';
+COMMENT ON FUNCTION pgevents.write_stream(text, text, jsonb, jsonb, text, integer) IS
+  'Internal core of append, append_streams and append_batch (p_item: the batch item, which gets error rows instead of exceptions for the outcomes decided under the lock): checks the write limits (PE112) and the events, then under the stream''s row lock returns stored events for an idempotent retry, else checks transaction order (40001), the condition (PE001..PE005) and observed_at order, then inserts at contiguous positions.';

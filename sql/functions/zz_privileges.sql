@@ -51,6 +51,11 @@ GRANT EXECUTE ON FUNCTION
   pgevents.append_streams(text, jsonb, text)
 TO pgevents_writer;
 
+-- The batch append (migration 00010).
+GRANT EXECUTE ON FUNCTION
+  pgevents.append_batch(jsonb)
+TO pgevents_writer;
+
 -- Projections. pgevents.add_projection_index and
 -- pgevents.projection_index_definition stay owner-only (they create indexes),
 -- like the internal compile_projection_query, projection_keys and

@@ -43,7 +43,7 @@ INSERT INTO api VALUES
   ('pgevents.stream_position(text,text)', true, true),
   ('pgevents.fence_lag()', true, true),
   ('pgevents.identifier(text,text)', true, true),
-  ('pgevents.write_stream(text,text,jsonb,jsonb,text)', false, false),
+  ('pgevents.write_stream(text,text,jsonb,jsonb,text,integer)', false, false),
   ('pgevents.evaluate_condition(jsonb,text,text,pgevents.events,text)', false, false),
   ('pgevents.register_condition_type(text,regprocedure)', false, false),
   ('pgevents.check_name(text,text)', true, true),

@@ -1,0 +1,275 @@
+-- pgevents.append_batch
+--
+-- - Shape: exists, SETOF pgevents.append_batch_result, VOLATILE, SECURITY
+--   DEFINER; callable by pgevents_writer, not by pgevents_reader
+-- - One mixed batch, run as a least-privileged LOGIN role that is only a
+--   member of pgevents_writer: new streams, two items on one stream (the
+--   second sees the first), unmet conditions, invalid events, names, scope,
+--   condition, items that are not objects or have unknown keys, an item over
+--   a write limit, custom conditions (met and not), an idempotent retry, an
+--   id conflict, an empty item, an item that fails only under the lock
+--   (observed_at while imports are off), scopes log and category. Each
+--   item's row(s) are checked, and nothing of a failed item is written
+-- - An item's error is the single call's: same SQLSTATE and DETAIL
+-- - The rows are what read_stream returns; one transaction; locks held
+-- - Whole-call errors (not an array, over max_batch_items, over
+--   max_append_events in all, over max_append_size): raised, nothing written
+-- - Transaction id inversion on one item's stream: that item's row is 40001,
+--   the others are written (dblink, category "appendBatchTestInversion",
+--   deleted at the end)
+BEGIN;
+\ir helpers.psql
+SELECT plan(46);
+
+SELECT has_function('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch(items) exists');
+SELECT function_returns('pgevents', 'append_batch', ARRAY['jsonb'], 'setof pgevents.append_batch_result', 'append_batch returns setof pgevents.append_batch_result');
+SELECT volatility_is('pgevents', 'append_batch', ARRAY['jsonb'], 'volatile', 'append_batch is VOLATILE');
+SELECT is_definer('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch is SECURITY DEFINER');
+SELECT columns_are('pgevents', 'append_batch_result',
+  ARRAY['item', 'error_code', 'error_message', 'error_detail', 'error_hint', 'sequence_number', 'transaction_id', 'id',
+        'category', 'stream', 'position', 'name', 'payload', 'metadata', 'occurred_at', 'observed_at'],
+  'append_batch_result: item, the error columns, then the columns of pgevents.events');
+SELECT results_eq(
+  $$SELECT attname::text COLLATE "default" FROM pg_attribute WHERE attrelid = 'pgevents.append_batch_result'::regclass AND attnum > 0 ORDER BY attnum$$,
+  $$VALUES ('item'), ('error_code'), ('error_message'), ('error_detail'), ('error_hint'), ('sequence_number'), ('transaction_id'),
+           ('id'), ('category'), ('stream'), ('position'), ('name'), ('payload'), ('metadata'), ('occurred_at'), ('observed_at')$$,
+  'append_batch_result columns in the contract''s order');
+SELECT ok(has_function_privilege('pgevents_writer', 'pgevents.append_batch(jsonb)', 'EXECUTE'), 'pgevents_writer may call append_batch');
+SELECT ok(NOT has_function_privilege('pgevents_reader', 'pgevents.append_batch(jsonb)', 'EXECUTE'), 'pgevents_reader may not');
+
+-- Fixtures, as the owner: two custom conditions, a login role that is a
+-- member of pgevents_writer only, and events stored before the batch.
+CREATE SCHEMA append_batch_fixtures;
+CREATE FUNCTION append_batch_fixtures.latest_name_is(p_category text, p_stream text, p_latest pgevents.events, p_condition jsonb)
+  RETURNS boolean LANGUAGE sql AS $$ SELECT p_latest.name IS NOT DISTINCT FROM p_condition ->> 'name' $$;
+SELECT pgevents.register_condition_type('batch_latest_name_is', 'append_batch_fixtures.latest_name_is(text, text, pgevents.events, jsonb)');
+CREATE ROLE append_batch_test_writer LOGIN IN ROLE pgevents_writer;
+SELECT count(*) FROM pgevents.append('batch', 'retry', '[{"id": "0190a6e0-0000-7000-8000-000000000001", "name": "Stored", "payload": 1},
+  {"id": "0190a6e0-0000-7000-8000-000000000002", "name": "Stored", "payload": 2}]') \gset ignored_
+SELECT count(*) FROM pgevents.append('batch', 'custom', '[{"name": "Opened", "payload": {}}]') \gset ignored_
+
+SET LOCAL ROLE append_batch_test_writer;
+
+CREATE TEMP TABLE batch AS
+  SELECT * FROM pgevents.append_batch($$[
+    {"category": "batch", "stream": "a", "events": [{"name": "Opened", "payload": {"n": 0}}, {"name": "Noted", "payload": {"n": 1}}],
+     "condition": {"type": "stream_is_empty"}},
+    {"category": "batch", "stream": "a", "events": [{"name": "Closed", "payload": {"n": 2}}],
+     "condition": {"type": "position_is", "position": 1}},
+    {"category": "batch", "stream": "a", "events": [{"name": "Late", "payload": {}}],
+     "condition": {"type": "position_is", "position": 1}},
+    {"category": "batch", "stream": "bad-event", "events": [{"name": "Ok", "payload": 1}, {"name": "NoPayload"}]},
+    {"category": "batch", "stream": "bad-name", "events": [{"name": "", "payload": 1}]},
+    {"category": "batch\u0001", "stream": "bad-category", "events": [{"name": "E", "payload": 1}]},
+    {"category": "batch", "stream": "too-deep", "events": [{"name": "E", "payload": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]},
+    {"category": "batch", "stream": "custom", "events": [{"name": "Met", "payload": 1}],
+     "condition": {"type": "batch_latest_name_is", "name": "Opened"}},
+    {"category": "batch", "stream": "custom", "events": [{"name": "NotMet", "payload": 1}],
+     "condition": {"type": "batch_latest_name_is", "name": "Opened"}},
+    {"category": "batch", "stream": "a", "events": [], "condition": {"type": "stream_exists"}},
+    {"category": "batch", "stream": "retry", "events": [{"id": "0190a6e0-0000-7000-8000-000000000001", "name": "Stored", "payload": 1},
+      {"id": "0190a6e0-0000-7000-8000-000000000002", "name": "Stored", "payload": 2}], "condition": {"type": "stream_is_empty"}},
+    {"category": "batch", "stream": "conflict", "events": [{"id": "0190a6e0-0000-7000-8000-000000000001", "name": "Other", "payload": 1}]},
+    "not an object",
+    {"category": "batch", "stream": "bad-condition", "events": [{"name": "E", "payload": 1}], "condition": {"type": "position_is"}},
+    {"category": "batch", "stream": "bad-scope", "events": [{"name": "E", "payload": 1}], "scope": "global"},
+    {"category": "batch", "stream": "unknown-key", "events": [{"name": "E", "payload": 1}], "expected": 3},
+    {"category": "batch", "stream": "imported", "events": [{"name": "E", "payload": 1, "observed_at": "2020-01-01T00:00:00Z"}]},
+    {"category": "batchLog", "stream": "b", "events": [{"name": "Logged", "payload": 1}], "scope": "log"},
+    {"category": "batchCategory", "stream": "b", "events": [{"name": "Categorised", "payload": 1}], "scope": "category"},
+    {"category": "batch", "stream": "unmet-new", "events": [{"name": "E", "payload": 1}], "condition": {"type": "stream_exists"}},
+    {"category": "batch", "stream": "empty-new", "events": []}
+  ]$$);
+RESET ROLE;
+
+SELECT results_eq(
+  $$SELECT item, error_code, stream, position, name FROM batch$$,
+  $$VALUES (0, NULL, 'a', 0::bigint, 'Opened'), (0, NULL, 'a', 1, 'Noted'),
+           (1, NULL, 'a', 2, 'Closed'),
+           (2, 'PE001', NULL, NULL, NULL),
+           (3, 'PE102', NULL, NULL, NULL),
+           (4, 'PE101', NULL, NULL, NULL),
+           (5, 'PE101', NULL, NULL, NULL),
+           (6, 'PE112', NULL, NULL, NULL),
+           (7, NULL, 'custom', 1, 'Met'),
+           (8, 'PE004', NULL, NULL, NULL),
+           (9, NULL, NULL, NULL, NULL),
+           (10, NULL, 'retry', 0, 'Stored'), (10, NULL, 'retry', 1, 'Stored'),
+           (11, 'PE107', NULL, NULL, NULL),
+           (12, 'PE102', NULL, NULL, NULL),
+           (13, 'PE103', NULL, NULL, NULL),
+           (14, 'PE105', NULL, NULL, NULL),
+           (15, 'PE102', NULL, NULL, NULL),
+           (16, 'PE102', NULL, NULL, NULL),
+           (17, NULL, 'b', 0, 'Logged'),
+           (18, NULL, 'b', 0, 'Categorised'),
+           (19, 'PE003', NULL, NULL, NULL),
+           (20, NULL, NULL, NULL, NULL)$$,
+  'Each item: its stored events in position order, one empty row, or one error row; in item order');
+SELECT results_eq(
+  $$SELECT item, error_detail::jsonb ->> 'field' FROM batch WHERE error_code LIKE 'PE10%' AND error_code <> 'PE107' ORDER BY item$$,
+  $$VALUES (3, 'events[1].payload'), (4, 'events[0].name'), (5, 'category'), (12, 'items[12]'), (13, 'condition.position'),
+           (14, 'scope'), (15, 'items[15].expected'), (16, 'events[0].observed_at')$$,
+  'Input errors name the field as pgevents.append would (items[i] for the item itself)');
+SELECT is((SELECT error_detail::jsonb ->> 'setting' FROM batch WHERE item = 6), 'max_event_depth', 'Over a write limit: PE112 naming the setting');
+SELECT is((SELECT error_detail::jsonb FROM batch WHERE item = 2),
+  '{"code": "PE001", "category": "batch", "stream": "a", "position": 2, "condition": {"type": "position_is", "position": 1}}'::jsonb,
+  'Unmet condition: the DETAIL names the stream and its latest position, which includes item 1''s event');
+SELECT ok((SELECT bool_and(error_message IS NOT NULL AND error_detail IS NOT NULL AND sequence_number IS NULL AND id IS NULL
+                           AND category IS NULL AND payload IS NULL AND transaction_id IS NULL)
+             FROM batch WHERE error_code IS NOT NULL),
+  'An error row has message and detail, and no event columns');
+SELECT ok((SELECT bool_and(error_message IS NULL AND error_detail IS NULL AND error_hint IS NULL) FROM batch WHERE error_code IS NULL),
+  'A success row has no error columns');
+SELECT ok((SELECT num_nulls(VARIADIC ARRAY[error_code, error_message, error_detail, error_hint, category, stream, name,
+                                   sequence_number::text, transaction_id::text, id::text, position::text, payload::text,
+                                   metadata::text, occurred_at::text, observed_at::text]) = 15
+             FROM batch WHERE item = 9),
+  'An item that wrote nothing: one row, every column but item NULL');
+SELECT is((SELECT error_hint FROM batch WHERE item = 11), 'Give new events new ids; retry a batch only with identical events.',
+  'The hint is passed on (PE107)');
+
+-- Nothing of a failed item is written.
+SELECT results_eq(
+  $$SELECT s.stream, pgevents.stream_position('batch', s.stream)
+      FROM unnest(ARRAY['bad-event', 'bad-name', 'too-deep', 'conflict', 'bad-condition', 'bad-scope', 'unknown-key', 'imported', 'unmet-new', 'empty-new']) AS s(stream)$$,
+  $$SELECT s.stream, NULL::bigint
+      FROM unnest(ARRAY['bad-event', 'bad-name', 'too-deep', 'conflict', 'bad-condition', 'bad-scope', 'unknown-key', 'imported', 'unmet-new', 'empty-new']) AS s(stream)$$,
+  'Failed items wrote nothing to their streams');
+SELECT is((SELECT count(*) FROM pgevents.events WHERE stream = 'bad-category'), 0::bigint, 'Invalid category: nothing written');
+SELECT results_eq($$SELECT name FROM pgevents.read_stream('batch', 'a', 0)$$, $$VALUES ('Opened'), ('Noted'), ('Closed')$$,
+  'Stream a holds items 0 and 1, not item 2');
+SELECT results_eq($$SELECT name FROM pgevents.read_stream('batch', 'custom', 0)$$, $$VALUES ('Opened'), ('Met')$$,
+  'Custom conditions: the met one wrote, the unmet one did not');
+SELECT is((SELECT count(*) FROM pgevents.events WHERE category = 'batch' AND stream = 'retry'), 2::bigint,
+  'The idempotent retry wrote nothing new');
+SELECT results_eq($$SELECT id FROM batch WHERE item = 10$$,
+  $$VALUES ('0190a6e0-0000-7000-8000-000000000001'::uuid), ('0190a6e0-0000-7000-8000-000000000002'::uuid)$$,
+  'The idempotent retry returns the stored events (its condition is not checked again)');
+SELECT results_eq(
+  $$SELECT sequence_number, transaction_id, id, category, stream, position, name, payload, metadata, occurred_at, observed_at
+      FROM batch WHERE item IN (0, 1) ORDER BY item, position$$,
+  $$SELECT * FROM pgevents.read_stream('batch', 'a', 0)$$,
+  'What append_batch returns is what read_stream returns');
+SELECT is((SELECT count(DISTINCT transaction_id) FROM batch WHERE item <> 10 AND transaction_id IS NOT NULL), 1::bigint,
+  'One transaction for every item');
+SELECT ok(pg_temp.holds_scope_lock('stream', 'batch', 'a') AND pg_temp.holds_scope_lock('stream', 'batch', 'custom')
+          AND pg_temp.holds_scope_lock('stream', 'batchLog', 'b') AND pg_temp.holds_scope_lock('log', NULL, NULL)
+          AND pg_temp.holds_scope_lock('category', 'batchCategory', NULL),
+  'Stream locks and the chosen scope locks are held until commit');
+
+-- An item's error is the single call's.
+SET LOCAL ROLE append_batch_test_writer;
+SELECT is(
+  (SELECT jsonb_build_object('sqlstate', error_code, 'message', error_message, 'detail', error_detail::jsonb)
+     FROM pgevents.append_batch('[{"category": "batch", "stream": "a", "events": [{"name": "X", "payload": 1}], "condition": {"type": "position_is", "position": 0}}]')),
+  pg_temp.error_of($$SELECT * FROM pgevents.append('batch', 'a', '[{"name": "X", "payload": 1}]', '{"type": "position_is", "position": 0}')$$),
+  'Unmet condition: same SQLSTATE, message and DETAIL as pgevents.append');
+SELECT is(
+  (SELECT jsonb_build_object('sqlstate', error_code, 'message', error_message, 'detail', error_detail::jsonb)
+     FROM pgevents.append_batch('[{"category": "batch", "stream": "a", "events": [{"name": "X", "payload": 1, "id": "nope"}]}]')),
+  pg_temp.error_of($$SELECT * FROM pgevents.append('batch', 'a', '[{"name": "X", "payload": 1, "id": "nope"}]')$$),
+  'Invalid event: same SQLSTATE, message and DETAIL as pgevents.append');
+SELECT is(
+  (SELECT jsonb_build_object('sqlstate', error_code, 'message', error_message, 'detail', error_detail::jsonb)
+     FROM pgevents.append_batch('[{"category": "batch", "stream": "a", "events": [{"name": "X", "payload": 1}], "scope": "global"}]')),
+  pg_temp.error_of($$SELECT * FROM pgevents.append('batch', 'a', '[{"name": "X", "payload": 1}]', NULL, 'global')$$),
+  'Invalid scope: same SQLSTATE, message and DETAIL as pgevents.append');
+SELECT is(pgevents.stream_position('batch', 'a'), 2::bigint, 'Failed single items wrote nothing');
+
+-- Edge cases of the call.
+SELECT is((SELECT count(*) FROM pgevents.append_batch('[]')), 0::bigint, 'An empty batch returns nothing');
+SELECT results_eq(
+  $$SELECT item, error_code, position FROM pgevents.append_batch('[
+      {"category": "batch", "stream": "twice", "events": [{"name": "One", "payload": 1}]},
+      {"category": "batch", "stream": "twice", "events": [{"name": "Two", "payload": 2}], "condition": {"type": "position_is", "position": 0}},
+      {"category": "batch", "stream": "twice", "events": [{"name": "One", "payload": 1}], "condition": {"type": "stream_is_empty"}}]')$$,
+  $$VALUES (0, NULL, 0::bigint), (1, NULL, 1::bigint), (2, 'PE002', NULL)$$,
+  'Three items on one stream: each sees the ones before it');
+SELECT results_eq(
+  $$SELECT item, error_code FROM pgevents.append_batch('[{"category": "batch", "stream": "nulls", "events": [{"name": "E", "payload": 1}], "condition": null, "scope": null}]')$$,
+  $$VALUES (0, NULL::text)$$,
+  'condition and scope null: none and stream');
+SELECT results_eq(
+  $$SELECT item, error_code FROM pgevents.append_batch('[{"category": "batch", "stream": "no-events"}, {"category": 7, "stream": "x", "events": []}]')$$,
+  $$VALUES (0, 'PE102'), (1, 'PE101')$$,
+  'events missing: PE102 (as append with NULL events); a category that is not a string: PE101');
+
+SELECT results_eq(
+  $$SELECT item, error_code, error_detail::jsonb ->> 'field', position, occurred_at = '2020-01-02T03:04:05Z' FROM pgevents.append_batch('[
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1, "occurred_at": "2020-01-02T03:04:05Z"}],
+       "condition": {"type": "and", "conditions": [{"type": "stream_is_empty"}, {"type": "or", "conditions": [{"type": "none"}]}]}},
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1, "occurred_at": "2020-13-45T03:04:05Z"}]},
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1}], "condition": {"type": "or", "conditions": []}},
+      {"category": "batch", "stream": "timed", "events": [{"name": "E", "payload": 1, "id": "0190a6e0-0000-7000-8000-00000000000a"},
+                                                          {"name": "E", "payload": 2, "id": "0190A6E0-0000-7000-8000-00000000000A"}]},
+      {"category": "batch", "stream": "timed", "events": [{"name": "F", "payload": 1, "id": null}], "condition": {"type": "position_is", "position": 0}}]')$$,
+  $$VALUES (0, NULL, NULL, 0::bigint, true), (1, 'PE102', 'events[0].occurred_at', NULL, NULL),
+           (2, 'PE005', NULL, NULL, NULL), (3, 'PE102', 'events[1].id', NULL, NULL), (4, NULL, NULL, 1::bigint, false)$$,
+  'Items beyond the simple form (timestamps, and/or conditions, ids): same checks, each item on its own');
+
+-- Whole-call errors: raised, nothing written.
+SELECT throws_ok($$SELECT * FROM pgevents.append_batch('{"category": "batch"}')$$, 'PE102', NULL, 'Not an array: PE102');
+SELECT throws_ok($$SELECT * FROM pgevents.append_batch(NULL)$$, 'PE102', NULL, 'NULL: PE102');
+SELECT is(pg_temp.error_of($$SELECT * FROM pgevents.append_batch('{}')$$) #>> '{detail,field}', 'items', 'Not an array: field items');
+RESET ROLE;
+SELECT throws_ok($$UPDATE pgevents.settings SET value = '99' WHERE name = 'max_batch_items'$$, '23514', NULL,
+  'max_batch_items may not be set below 100 (the floor append_batch relies on)');
+UPDATE pgevents.settings SET value = '100' WHERE name = 'max_batch_items';
+UPDATE pgevents.settings SET value = '100' WHERE name = 'max_append_events';
+UPDATE pgevents.settings SET value = '65536' WHERE name = 'max_append_size';
+SET LOCAL ROLE append_batch_test_writer;
+SELECT is(
+  pg_temp.error_of(pg_catalog.format($$SELECT * FROM pgevents.append_batch(%L)$$,
+    (SELECT jsonb_agg(jsonb_build_object('category', 'batch', 'stream', 'limit', 'events', CASE WHEN i = 101 THEN '[{"name": "E", "payload": 1}]'::jsonb ELSE '[]'::jsonb END))
+       FROM generate_series(1, 101) AS i))) - 'message',
+  '{"sqlstate": "PE112", "detail": {"field": "items", "reason": "must hold at most 100 items (got 101)", "limit": 100, "setting": "max_batch_items"}}'::jsonb,
+  'Over max_batch_items: PE112 for the call');
+SELECT is(
+  pg_temp.error_of(pg_catalog.format($$SELECT * FROM pgevents.append_batch('[{"category": "batch", "stream": "limit", "events": %s},
+    {"category": "batch", "stream": "limit2", "events": %s}]')$$,
+    (SELECT jsonb_agg(jsonb_build_object('name', 'E', 'payload', i)) FROM generate_series(1, 60) AS i),
+    (SELECT jsonb_agg(jsonb_build_object('name', 'E', 'payload', i)) FROM generate_series(1, 60) AS i))) #>> '{detail,setting}',
+  'max_append_events', 'Over max_append_events in all (each item within it): PE112 for the call');
+SELECT is(
+  pg_temp.error_of(pg_catalog.format($$SELECT * FROM pgevents.append_batch('[{"category": "batch", "stream": "limit", "events": [{"name": "E", "payload": %s}]},
+    {"category": "batch", "stream": "limit2", "events": [{"name": "E", "payload": %s}]}]')$$,
+    to_jsonb(repeat('x', 40000)), to_jsonb(repeat('x', 40000)))) #>> '{detail,setting}',
+  'max_append_size', 'Over max_append_size in all (each item within it): PE112 for the call');
+SELECT results_eq(
+  $$SELECT pgevents.stream_position('batch', 'limit'), pgevents.stream_position('batch', 'limit2')$$,
+  $$VALUES (NULL::bigint, NULL::bigint)$$,
+  'Over a limit of the call: nothing written');
+
+-- Transaction id inversion on one item's stream: that item fails with
+-- 40001, the others are written. This transaction already has an id; a
+-- second session appends to the stream and commits with a younger one.
+RESET ROLE; -- dblink needs a superuser (trust authentication)
+UPDATE pgevents.settings SET value = '1000' WHERE name = 'max_batch_items';
+SELECT is(
+  (SELECT n FROM dblink(pg_temp.dsn(),
+     $$SELECT count(*) FROM pgevents.append('appendBatchTestInversion', 'inversion-1', '[{"name": "Newer", "payload": 1}]')$$) AS t(n bigint)),
+  1::bigint, 'Inversion setup: a younger transaction appends to the stream and commits');
+SET LOCAL ROLE append_batch_test_writer;
+CREATE TEMP TABLE inverted AS
+  SELECT * FROM pgevents.append_batch('[
+    {"category": "appendBatchTestInversion", "stream": "inversion-0", "events": [{"name": "Older", "payload": 0}]},
+    {"category": "appendBatchTestInversion", "stream": "inversion-1", "events": [{"name": "Older", "payload": 1}]},
+    {"category": "appendBatchTestInversion", "stream": "inversion-2", "events": [{"name": "Older", "payload": 2}]}]');
+SELECT results_eq($$SELECT item, error_code, position FROM inverted$$,
+  $$VALUES (0, NULL, 0::bigint), (1, '40001', NULL), (2, NULL, 0::bigint)$$,
+  'The inverted item''s row is 40001 (retry it); the other items are written');
+SELECT is((SELECT error_detail::jsonb FROM inverted WHERE item = 1),
+  '{"category": "appendBatchTestInversion", "stream": "inversion-1"}'::jsonb, '40001 DETAIL names the stream');
+SELECT results_eq($$SELECT name FROM pgevents.read_stream('appendBatchTestInversion', 'inversion-1', 0)$$, $$VALUES ('Newer')$$,
+  'Nothing of the inverted item is written');
+
+SELECT * FROM finish();
+ROLLBACK;
+
+-- Clean up what the second session committed. The immutability trigger does
+-- not fire under session_replication_role = replica (superuser only).
+SET session_replication_role = replica;
+DELETE FROM pgevents.events WHERE category = 'appendBatchTestInversion';
+RESET session_replication_role;
+DELETE FROM pgevents.streams WHERE category = 'appendBatchTestInversion';
