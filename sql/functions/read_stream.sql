@@ -11,10 +11,15 @@
 -- scripts/bench_pgbench.sh). It runs with the caller's privileges and
 -- search_path: it reads pgevents.readable_events (granted to
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
--- it is schema-qualified. Its checks are its LIMIT, which the executor
--- evaluates once per call, before the first row, whatever the call returns
--- (a one-time filter would add a projecting Result node, ~10% of a page's
--- CPU; the COALESCEs keep a NULL argument from folding the scan away): pgevents.check_read_stream.
+-- it is schema-qualified. Its checks run once per call, at execution,
+-- before the first row, whatever the call returns: in an uncorrelated
+-- sub-SELECT (an InitPlan) that also gives the scan its bound (the fence, or
+-- the first position), and in the LIMIT for a limit of 0. Not a one-time
+-- filter (a projecting Result node: ~10% of a page's CPU), not a plain
+-- function in the LIMIT (re-planned on every call: a custom plan's LIMIT
+-- estimate would run it); the planner sees the page size, a prepared call
+-- gets a generic plan like the raw SELECT, and the COALESCEs keep a NULL
+-- argument from folding the scan away: pgevents.check_read_stream.
 -- Raises PE106 for a bad limit, PE101 for an invalid name, PE106 for a NULL
 -- or negative position. Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_stream(
@@ -32,9 +37,12 @@ AS $$
     FROM pgevents.readable_events e
    WHERE e.category OPERATOR(pg_catalog.=) COALESCE(p_category, '')
      AND e.stream OPERATOR(pg_catalog.=) COALESCE(p_stream, '')
-     AND e.position OPERATOR(pg_catalog.>=) COALESCE(p_from_position, 0)
+     AND e.position OPERATOR(pg_catalog.>=) (SELECT pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit))
    ORDER BY e.position
-   LIMIT pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit);
+   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
+              WHEN p_limit OPERATOR(pg_catalog.=) 0 THEN
+                (SELECT 0 WHERE pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit) IS NOT NULL)
+         END;
 $$;
 
 COMMENT ON FUNCTION pgevents.read_stream(text, text, bigint, integer) IS
