@@ -16,13 +16,13 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that also gives the scan its bound (the fence, or
--- the first position), and in the LIMIT for a limit of 0. Not a one-time
--- filter (a projecting Result node: ~10% of a page's CPU), not a plain
--- function in the LIMIT (re-planned on every call: a custom plan's LIMIT
--- estimate would run it); the planner sees the page size, a prepared call
--- gets a generic plan like the raw SELECT, and the COALESCEs keep a NULL
--- argument from folding the scan away: pgevents.check_read_log.
+-- sub-SELECT (an InitPlan) that hands the scan one of its arguments back
+-- (the one a generic plan of the raw SELECT would not know either: the
+-- category, the stream, the cursor's transaction id, so estimates and plans
+-- stay those of the raw SELECT), and in the LIMIT for a limit of 0. Not a
+-- one-time filter (a projecting Result node: ~10% of a page's CPU), not a
+-- function in the LIMIT (a prepared call would be re-planned every time);
+-- the COALESCEs keep a NULL argument from folding the scan away: pgevents.check_read_log.
 -- Raises PE106 for a bad limit, a negative sequence number or a transaction
 -- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(
@@ -38,9 +38,9 @@ AS $$
          e.name, e.payload, e.metadata, e.occurred_at, e.observed_at
     FROM pgevents.readable_events e
    WHERE (e.transaction_id, e.sequence_number)
-         OPERATOR(pg_catalog.>) (COALESCE(p_after_transaction_id, '0'::pg_catalog.xid8), COALESCE(p_after_sequence_number, 0))
-     AND e.transaction_id OPERATOR(pg_catalog.<)
-         (SELECT pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit))
+         OPERATOR(pg_catalog.>) ((SELECT pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit)),
+                                 COALESCE(p_after_sequence_number, 0))
+     AND e.transaction_id OPERATOR(pg_catalog.<) pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
    ORDER BY e.transaction_id, e.sequence_number
    LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
               WHEN p_limit OPERATOR(pg_catalog.=) 0 THEN
