@@ -16,13 +16,15 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan one of its arguments back
--- (the one a generic plan of the raw SELECT would not know either: the
--- category, the stream, the cursor's transaction id, so estimates and plans
--- stay those of the raw SELECT), and in the LIMIT for a limit of 0. Not a
--- one-time filter (a projecting Result node: ~10% of a page's CPU), not a
--- function in the LIMIT (a prepared call would be re-planned every time);
--- the COALESCEs keep a NULL argument from folding the scan away: pgevents.check_read_log.
+-- sub-SELECT (an InitPlan) that hands the scan back the cursor's
+-- transaction id, and in the LIMIT for a limit of 0. The planner does not
+-- see that value, so a prepared call's custom plans cost what its generic
+-- plan costs, and it keeps the generic plan (planned once, like a prepared
+-- raw SELECT whose parameters it does not know): a custom plan per call
+-- re-plans the inlined body every time, which costs ~0.2 ms. Not a one-time
+-- filter (a projecting Result node: ~10% of a page's CPU), not a function
+-- in the LIMIT (never a generic plan); the COALESCEs keep a NULL argument
+-- from folding the scan away: pgevents.check_read_log.
 -- Raises PE106 for a bad limit, a negative sequence number or a transaction
 -- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(

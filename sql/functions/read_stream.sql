@@ -13,13 +13,11 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan one of its arguments back
--- (the one a generic plan of the raw SELECT would not know either: the
--- category, the stream, the cursor's transaction id, so estimates and plans
--- stay those of the raw SELECT), and in the LIMIT for a limit of 0. Not a
--- one-time filter (a projecting Result node: ~10% of a page's CPU), not a
--- function in the LIMIT (a prepared call would be re-planned every time);
--- the COALESCEs keep a NULL argument from folding the scan away: pgevents.check_read_stream.
+-- sub-SELECT (an InitPlan) that hands the scan back the stream, and in the
+-- LIMIT for a limit of 0. The planner does not see that value, so a
+-- prepared call keeps its generic plan (see read_category). Not a one-time
+-- filter (a projecting Result node), not a function in the LIMIT; the
+-- COALESCEs keep a NULL argument from folding the scan away: pgevents.check_read_stream.
 -- Raises PE106 for a bad limit, PE101 for an invalid name, PE106 for a NULL
 -- or negative position. Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_stream(
