@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/bench_pgbench.sh [-reuse] [-clients 16] [-duration 10] [-rounds 2] [-only key,...]
+# scripts/bench_pgbench.sh [-reuse] [-clients 16] [-duration 10] [-rounds 2] [-only key,...] [-groups g,...]
 #
 # pgevents' SQL functions against raw SQL, driven by pgbench (a light C
 # client: prepared statements, rows not decoded), side by side. Called by
@@ -30,7 +30,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-reuse=0 clients=16 duration=10 rounds=2 only=""
+reuse=0 clients=16 duration=10 rounds=2 only="" only_groups=""
 while [ $# -gt 0 ]; do
   case $1 in
   -reuse) reuse=1; shift ;;
@@ -38,7 +38,8 @@ while [ $# -gt 0 ]; do
   -duration) duration=$2; shift 2 ;;
   -rounds) rounds=$2; shift 2 ;;
   -only) only=$2; shift 2 ;;
-  *) echo "usage: scripts/bench_pgbench.sh [-reuse] [-clients 1,16,64] [-duration S] [-rounds N] [-only key,...]" >&2; exit 2 ;;
+  -groups) only_groups=$2; shift 2 ;;
+  *) echo "usage: scripts/bench_pgbench.sh [-reuse] [-clients 1,16,64] [-duration S] [-rounds N] [-only key,...] [-groups group,...]" >&2; exit 2 ;;
   esac
 done
 command -v pgbench >/dev/null || PATH=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1):$PATH
@@ -163,6 +164,7 @@ run_cell() { # key script user clients events
 wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]] || [[ $1 == raw-* ]]; }
 IFS=',' read -ra client_list <<<"$clients"
 groups=$(cut -d'|' -f2 <<<"$scenarios" | awk '!seen[$0]++')
+if [ -n "$only_groups" ]; then groups=$(tr ',' '\n' <<<"$only_groups"); fi
 for g in $groups; do
   mapfile -t rows < <(awk -F'|' -v g="$g" '$2 == g' <<<"$scenarios")
   cls=$(printf '%s\n' "${rows[@]}" | cut -d'|' -f6 | sort -un | grep . || printf '%s\n' "${client_list[@]}")
