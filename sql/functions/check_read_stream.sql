@@ -1,8 +1,8 @@
--- pgevents.check_read_stream: validates the arguments of pgevents.read_stream and returns its stream, once per call.
+-- pgevents.check_read_stream: validates the arguments of pgevents.read_stream and returns its first position, once per call.
 --
 -- Parameters: those of read_stream (p_category, p_stream, p_from_position,
 -- p_limit).
--- Returns p_stream, or raises: PE106 for a bad limit
+-- Returns p_from_position, or raises: PE106 for a bad limit
 -- (pgevents.check_limit), PE101 for an invalid category or stream
 -- (pgevents.check_name), PE106 for a NULL or negative from_position, in
 -- that order. read_stream's inlined query calls it once per call (see
@@ -17,7 +17,7 @@ CREATE OR REPLACE FUNCTION pgevents.check_read_stream(
   p_from_position bigint,
   p_limit integer
 )
-  RETURNS text
+  RETURNS bigint
   LANGUAGE plpgsql
   STABLE
   PARALLEL SAFE
@@ -31,9 +31,9 @@ BEGIN
   IF p_from_position IS NULL OR p_from_position < 0 THEN
     PERFORM pgevents.raise_invalid('PE106', 'from_position', 'must be at least 0');
   END IF;
-  RETURN p_stream;
+  RETURN p_from_position;
 END;
 $$;
 
 COMMENT ON FUNCTION pgevents.check_read_stream(text, text, bigint, integer) IS
-  'Internal: validates read_stream''s arguments (limit, category, stream, from_position); returns the stream or raises PE106/PE101. No locks.';
+  'Internal: validates read_stream''s arguments (limit, category, stream, from_position); returns from_position or raises PE106/PE101. No locks.';

@@ -16,15 +16,15 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the cursor's
--- transaction id, and in the LIMIT for a limit of 0. The planner does not
--- see that value, so a prepared call's custom plans cost what its generic
--- plan costs, and it keeps the generic plan (planned once, like a prepared
--- raw SELECT whose parameters it does not know): a custom plan per call
--- re-plans the inlined body every time, which costs ~0.2 ms. Not a one-time
--- filter (a projecting Result node: ~10% of a page's CPU), not a function
--- in the LIMIT (never a generic plan); the COALESCEs keep a NULL argument
--- from folding the scan away: pgevents.check_read_log.
+-- sub-SELECT (an InitPlan) that hands the scan back the cursor's sequence number
+-- (the row comparison's second member), a value the
+-- planner's estimates do not use, so plans and a prepared call's choice
+-- between custom and generic plans are those of the raw SELECT; and in the
+-- LIMIT when the scan could be folded away (a limit of 0).
+-- Not a one-time filter (a projecting Result node: ~10% of a page's CPU),
+-- not a function in the LIMIT (never a generic plan), no InitPlan or
+-- COALESCE around the cursor's transaction id (the planner would guess its selectivity:
+-- bitmap scan + sort, 100x slower): pgevents.check_read_log.
 -- Raises PE106 for a bad limit, a negative sequence number or a transaction
 -- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(
@@ -40,13 +40,12 @@ AS $$
          e.name, e.payload, e.metadata, e.occurred_at, e.observed_at
     FROM pgevents.readable_events e
    WHERE (e.transaction_id, e.sequence_number)
-         OPERATOR(pg_catalog.>) ((SELECT pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit)),
-                                 COALESCE(p_after_sequence_number, 0))
+         OPERATOR(pg_catalog.>) (COALESCE(p_after_transaction_id, '0'::pg_catalog.xid8),
+                                 (SELECT pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit)))
      AND e.transaction_id OPERATOR(pg_catalog.<) pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
    ORDER BY e.transaction_id, e.sequence_number
-   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
-              WHEN p_limit OPERATOR(pg_catalog.=) 0 THEN
-                (SELECT 0 WHERE pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit) IS NOT NULL)
+   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.=) 0 THEN (SELECT 0 WHERE pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit) IS NOT NULL)
+              WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
          END;
 $$;
 

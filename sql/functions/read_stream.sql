@@ -13,11 +13,14 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the stream, and in the
--- LIMIT for a limit of 0. The planner does not see that value, so a
--- prepared call keeps its generic plan (see read_category). Not a one-time
--- filter (a projecting Result node), not a function in the LIMIT; the
--- COALESCEs keep a NULL argument from folding the scan away: pgevents.check_read_stream.
+-- sub-SELECT (an InitPlan) that hands the scan back the first position, a value the
+-- planner's estimates do not use, so plans and a prepared call's choice
+-- between custom and generic plans are those of the raw SELECT; and in the
+-- LIMIT when the scan could be folded away (a limit of 0, a NULL category or stream).
+-- Not a one-time filter (a projecting Result node: ~10% of a page's CPU),
+-- not a function in the LIMIT (never a generic plan), no InitPlan or
+-- COALESCE around the category or stream (the planner would guess its selectivity:
+-- bitmap scan + sort, 100x slower): pgevents.check_read_stream.
 -- Raises PE106 for a bad limit, PE101 for an invalid name, PE106 for a NULL
 -- or negative position. Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_stream(
@@ -33,13 +36,13 @@ AS $$
   SELECT e.sequence_number, e.transaction_id, e.id, e.category, e.stream, e.position,
          e.name, e.payload, e.metadata, e.occurred_at, e.observed_at
     FROM pgevents.readable_events e
-   WHERE e.category OPERATOR(pg_catalog.=) COALESCE(p_category, '')
-     AND e.stream OPERATOR(pg_catalog.=) (SELECT pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit))
-     AND e.position OPERATOR(pg_catalog.>=) COALESCE(p_from_position, 0)
+   WHERE e.category OPERATOR(pg_catalog.=) p_category
+     AND e.stream OPERATOR(pg_catalog.=) p_stream
+     AND e.position OPERATOR(pg_catalog.>=) (SELECT pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit))
    ORDER BY e.position
-   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
-              WHEN p_limit OPERATOR(pg_catalog.=) 0 THEN
-                (SELECT 0 WHERE pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit) IS NOT NULL)
+   LIMIT CASE WHEN p_category IS NULL OR p_stream IS NULL OR p_limit OPERATOR(pg_catalog.=) 0
+              THEN (SELECT 0 WHERE pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit) IS NOT NULL)
+              WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
          END;
 $$;
 
