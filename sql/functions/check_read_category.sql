@@ -2,14 +2,15 @@
 --
 -- Parameters: those of read_category (p_category, the cursor
 -- p_after_transaction_id / p_after_sequence_number, p_limit).
--- Returns the cursor's sequence number (0 for NULL), or raises: PE106 for a bad limit
--- (pgevents.check_limit), PE101 for an invalid category
+-- Returns the cursor's sequence number (0 for NULL), or raises: PE106 for
+-- a bad limit (pgevents.check_limit), PE101 for an invalid category
 -- (pgevents.check_name), PE106 for a negative sequence number or a
 -- transaction id not assigned yet (pgevents.check_cursor), in that order.
 -- read_category's inlined query calls it in an InitPlan (an uncorrelated
 -- sub-SELECT: evaluated once per call, at execution, before the first row,
--- whatever the call returns) that gives its scan the cursor's sequence number, and in its LIMIT for a
--- limit of 0 or a NULL category. The usual cursor passes one comparison.
+-- whatever the call returns) that gives its scan the cursor's sequence
+-- number, and in its LIMIT for a limit of 0 or a NULL category. The usual
+-- cursor passes one comparison.
 -- SECURITY DEFINER: the inlined read runs with the caller's rights, and the
 -- checks it calls (check_cursor) stay internal.
 -- Locks: none. STABLE: reads the snapshot only.

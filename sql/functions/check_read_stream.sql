@@ -6,7 +6,7 @@
 -- (pgevents.check_limit), PE101 for an invalid category or stream
 -- (pgevents.check_name), PE106 for a NULL or negative from_position, in
 -- that order. read_stream's inlined query calls it once per call (see
--- check_read_category).
+-- check_read_category); also in its LIMIT for a NULL category or stream.
 -- SECURITY DEFINER like the other check_read_* functions (what it calls is
 -- granted to the roles anyway).
 -- Locks: none. STABLE: depends on its arguments only, but not IMMUTABLE, so

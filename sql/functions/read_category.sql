@@ -23,15 +23,17 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the cursor's sequence number
--- (the row comparison's second member), a value the
--- planner's estimates do not use, so plans and a prepared call's choice
--- between custom and generic plans are those of the raw SELECT; and in the
--- LIMIT when the scan could be folded away (a limit of 0, a NULL category).
--- Not a one-time filter (a projecting Result node: ~10% of a page's CPU),
--- not a function in the LIMIT (never a generic plan), no InitPlan or
--- COALESCE around the category or the cursor's transaction id (the planner would guess its selectivity:
--- bitmap scan + sort, 100x slower): pgevents.check_read_category.
+-- sub-SELECT (an InitPlan) that hands the scan back the cursor's sequence
+-- number (the row comparison's second member, which the planner's
+-- estimates do not use), and in the LIMIT when the scan could be folded
+-- away (a limit of 0, a NULL category). So a call plans as the raw SELECT
+-- with the same values; prepared with the category as a parameter it gets
+-- a custom plan per call (its LIMIT depends on the category), the right
+-- index for that category's size. Not a one-time filter (a projecting
+-- Result node: ~10% of a page's CPU), not a function in the LIMIT, no
+-- InitPlan or COALESCE around the category or the cursor's transaction id
+-- (the planner would guess their selectivity: bitmap scan + sort, 100x
+-- slower): pgevents.check_read_category.
 -- Raises PE106 for a bad limit, PE101 for an invalid name, PE106 for a
 -- negative sequence number or a transaction id not assigned yet
 -- (pgevents.check_cursor). Locks: none. STABLE: reads only.

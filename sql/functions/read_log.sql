@@ -16,15 +16,11 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the cursor's sequence number
--- (the row comparison's second member), a value the
--- planner's estimates do not use, so plans and a prepared call's choice
--- between custom and generic plans are those of the raw SELECT; and in the
--- LIMIT when the scan could be folded away (a limit of 0).
--- Not a one-time filter (a projecting Result node: ~10% of a page's CPU),
--- not a function in the LIMIT (never a generic plan), no InitPlan or
--- COALESCE around the cursor's transaction id (the planner would guess its selectivity:
--- bitmap scan + sort, 100x slower): pgevents.check_read_log.
+-- sub-SELECT (an InitPlan) that hands the scan back the cursor's sequence
+-- number (the row comparison's second member, which the planner's
+-- estimates do not use), and in the LIMIT for a limit of 0. So a call
+-- plans as the raw SELECT with the same values (see read_category):
+-- pgevents.check_read_log.
 -- Raises PE106 for a bad limit, a negative sequence number or a transaction
 -- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(

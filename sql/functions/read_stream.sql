@@ -13,14 +13,10 @@
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
 -- it is schema-qualified. Its checks run once per call, at execution,
 -- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the first position, a value the
--- planner's estimates do not use, so plans and a prepared call's choice
--- between custom and generic plans are those of the raw SELECT; and in the
--- LIMIT when the scan could be folded away (a limit of 0, a NULL category or stream).
--- Not a one-time filter (a projecting Result node: ~10% of a page's CPU),
--- not a function in the LIMIT (never a generic plan), no InitPlan or
--- COALESCE around the category or stream (the planner would guess its selectivity:
--- bitmap scan + sort, 100x slower): pgevents.check_read_stream.
+-- sub-SELECT (an InitPlan) that hands the scan back the first position,
+-- and in the LIMIT when the scan could be folded away (a limit of 0, a NULL
+-- category or stream). So a call plans as the raw SELECT (see
+-- read_category): pgevents.check_read_stream.
 -- Raises PE106 for a bad limit, PE101 for an invalid name, PE106 for a NULL
 -- or negative position. Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_stream(
