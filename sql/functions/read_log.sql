@@ -14,13 +14,9 @@
 -- scripts/bench_pgbench.sh). It runs with the caller's privileges and
 -- search_path: it reads pgevents.readable_events (granted to
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
--- it is schema-qualified. Its checks run once per call, at execution,
--- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the cursor's sequence
--- number (the row comparison's second member, which the planner's
--- estimates do not use), and in the LIMIT for a limit of 0. So a call
--- plans as the raw SELECT with the same values (see read_category):
--- pgevents.check_read_log.
+-- it is schema-qualified. Its checks run once per call, before the first row
+-- (a one-time filter, and the LIMIT for a limit of 0; the COALESCEs keep a
+-- NULL argument from folding the query to an empty one that skips them): pgevents.check_read_log.
 -- Raises PE106 for a bad limit, a negative sequence number or a transaction
 -- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(
@@ -35,13 +31,14 @@ AS $$
   SELECT e.sequence_number, e.transaction_id, e.id, e.category, e.stream, e.position,
          e.name, e.payload, e.metadata, e.occurred_at, e.observed_at
     FROM pgevents.readable_events e
-   WHERE (e.transaction_id, e.sequence_number)
-         OPERATOR(pg_catalog.>) (COALESCE(p_after_transaction_id, '0'::pg_catalog.xid8),
-                                 (SELECT pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit)))
+   WHERE pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit)
+     AND (e.transaction_id, e.sequence_number)
+         OPERATOR(pg_catalog.>) (COALESCE(p_after_transaction_id, '0'::pg_catalog.xid8), COALESCE(p_after_sequence_number, 0))
      AND e.transaction_id OPERATOR(pg_catalog.<) pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
    ORDER BY e.transaction_id, e.sequence_number
-   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.=) 0 THEN (SELECT 0 WHERE pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit) IS NOT NULL)
-              WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
+   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
+              WHEN p_limit OPERATOR(pg_catalog.=) 0
+               AND pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit) THEN 0
          END;
 $$;
 

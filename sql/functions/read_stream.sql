@@ -11,12 +11,9 @@
 -- scripts/bench_pgbench.sh). It runs with the caller's privileges and
 -- search_path: it reads pgevents.readable_events (granted to
 -- pgevents_reader and pgevents_writer), and every name, operator and type in
--- it is schema-qualified. Its checks run once per call, at execution,
--- before the first row, whatever the call returns: in an uncorrelated
--- sub-SELECT (an InitPlan) that hands the scan back the first position,
--- and in the LIMIT when the scan could be folded away (a limit of 0, a NULL
--- category or stream). So a call plans as the raw SELECT (see
--- read_category): pgevents.check_read_stream.
+-- it is schema-qualified. Its checks run once per call, before the first row
+-- (a one-time filter, and the LIMIT for a limit of 0; the COALESCEs keep a
+-- NULL argument from folding the query to an empty one that skips them): pgevents.check_read_stream.
 -- Raises PE106 for a bad limit, PE101 for an invalid name, PE106 for a NULL
 -- or negative position. Locks: none (a plain MVCC read). STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_stream(
@@ -32,13 +29,14 @@ AS $$
   SELECT e.sequence_number, e.transaction_id, e.id, e.category, e.stream, e.position,
          e.name, e.payload, e.metadata, e.occurred_at, e.observed_at
     FROM pgevents.readable_events e
-   WHERE e.category OPERATOR(pg_catalog.=) p_category
-     AND e.stream OPERATOR(pg_catalog.=) p_stream
-     AND e.position OPERATOR(pg_catalog.>=) (SELECT pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit))
+   WHERE pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit)
+     AND e.category OPERATOR(pg_catalog.=) COALESCE(p_category, '')
+     AND e.stream OPERATOR(pg_catalog.=) COALESCE(p_stream, '')
+     AND e.position OPERATOR(pg_catalog.>=) COALESCE(p_from_position, 0)
    ORDER BY e.position
-   LIMIT CASE WHEN p_category IS NULL OR p_stream IS NULL OR p_limit OPERATOR(pg_catalog.=) 0
-              THEN (SELECT 0 WHERE pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit) IS NOT NULL)
-              WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
+   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
+              WHEN p_limit OPERATOR(pg_catalog.=) 0
+               AND pgevents.check_read_stream(p_category, p_stream, p_from_position, p_limit) THEN 0
          END;
 $$;
 
