@@ -238,6 +238,26 @@ type ParkedEvent struct {
 	ObservedAt        time.Time
 }
 
+// Row type of pgevents.append_batch(): item (0-based), error_code/message/detail/hint (NULL on success), then the columns of pgevents.events (NULL for a failed item or one that wrote nothing). Always empty itself.
+type PgeventsAppendBatchResult struct {
+	Item           int32
+	ErrorCode      *string
+	ErrorMessage   *string
+	ErrorDetail    *string
+	ErrorHint      *string
+	SequenceNumber *int64
+	TransactionID  *uint64
+	ID             *uuid.UUID
+	Category       *string
+	Stream         *string
+	Position       *int64
+	Name           *string
+	Payload        json.RawMessage
+	Metadata       json.RawMessage
+	OccurredAt     *time.Time
+	ObservedAt     *time.Time
+}
+
 // Row type of pgevents.category_stats() (always empty itself).
 type PgeventsCategoryStat struct {
 	Category         *string
@@ -257,6 +277,21 @@ type PgeventsEventNameStat struct {
 	Name   *string
 	Events *int64
 	Exact  *bool
+}
+
+// Every committed event, as the read functions return them: the relation read_stream, read_category and read_log (inlined into the caller's statement) select from. SELECT for pgevents_reader and pgevents_writer; read through the functions (cursor order, fence, checks).
+type PgeventsReadableEvent struct {
+	SequenceNumber int64
+	TransactionID  uint64
+	ID             uuid.UUID
+	Category       string
+	Stream         string
+	Position       int64
+	Name           string
+	Payload        json.RawMessage
+	Metadata       json.RawMessage
+	OccurredAt     time.Time
+	ObservedAt     time.Time
 }
 
 // The row locks of the serialisation scopes log (category ”) and category. Internal; never lock or write it.

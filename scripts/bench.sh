@@ -11,7 +11,8 @@
 # BENCH_OUT=path also writes the report to a file (and BENCH_OUT.projections.md
 # for the projections benchmark). Then it runs bench/projections (1,000,000
 # projections; filters with and without an expression index) on the same
-# cluster; BENCH_PROJECTIONS=0 skips it; then bench/consumers (consumer
+# cluster; BENCH_PROJECTIONS=0 skips it (before it, scripts/bench_pgbench.sh
+# -reuse: pgbench side by side, ~6 minutes; BENCH_PGBENCH=0 skips it); then bench/consumers (consumer
 # groups, see scripts/bench_consumers.sh; BENCH_CONSUMERS=0 skips it). Last,
 # the telemetry overhead (pgstore's BenchmarkTelemetry: no-op providers vs a
 # recording OpenTelemetry SDK, side by side, on the Go tests' own throwaway
@@ -34,6 +35,12 @@ eval "$pgenv"
 args=()
 if [ -n "${BENCH_OUT:-}" ]; then args+=(-out "$BENCH_OUT"); fi
 "$dir/pgevents-bench" "${args[@]}" "$@"
+# pgbench side by side (scripts/bench_pgbench.sh: raw SQL vs the functions,
+# Message DB-shaped writes, append_batch, reads; whole-cluster CPU per
+# event) on the same cluster: BENCH_PGBENCH=0 skips it.
+if [ "${BENCH_PGBENCH:-1}" != 0 ]; then
+  BENCH_OUT=${BENCH_OUT:+$BENCH_OUT.pgbench.md} scripts/bench_pgbench.sh -reuse
+fi
 if [ "${BENCH_PROJECTIONS:-1}" != 0 ]; then
   "$dir/projections-bench" ${BENCH_OUT:+-out "$BENCH_OUT.projections.md"}
 fi

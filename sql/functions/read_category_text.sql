@@ -12,6 +12,8 @@
 -- Raises PE101 for an invalid category; PE106 for a malformed transaction id,
 -- a transaction id not assigned yet, a negative sequence number or a bad
 -- limit. Locks: none. STABLE.
+-- Inlined like the xid8 version (LANGUAGE sql, no SECURITY DEFINER or SET
+-- clause; names qualified), so the two inline into the caller together.
 CREATE OR REPLACE FUNCTION pgevents.read_category(
   p_category text,
   p_after_transaction_id text,
@@ -19,16 +21,11 @@ CREATE OR REPLACE FUNCTION pgevents.read_category(
   p_limit integer DEFAULT 1000
 )
   RETURNS SETOF pgevents.events
-  LANGUAGE plpgsql
+  LANGUAGE sql
   STABLE
-  SECURITY DEFINER
-  SET search_path = pgevents, pg_temp
 AS $$
-BEGIN
-  RETURN QUERY SELECT * FROM pgevents.read_category(p_category,
-                                                     pgevents.parse_transaction_id(p_after_transaction_id),
-                                                     p_after_sequence_number, p_limit);
-END;
+  SELECT * FROM pgevents.read_category(p_category, pgevents.check_read_transaction_id(p_after_transaction_id),
+                                p_after_sequence_number, p_limit);
 $$;
 
 COMMENT ON FUNCTION pgevents.read_category(text, text, bigint, integer) IS

@@ -8,6 +8,15 @@
 -- pgevents.read_category.
 -- A cursor literal ('812') resolves to the text overload
 -- (read_log_text.sql), which parses it strictly; this version takes xid8.
+-- Inlined: a LANGUAGE sql function without SECURITY DEFINER or SET clause,
+-- whose one SELECT the planner puts into the calling statement (no function
+-- scan, no tuplestore: a page costs what the raw SELECT costs, measured by
+-- scripts/bench_pgbench.sh). It runs with the caller's privileges and
+-- search_path: it reads pgevents.readable_events (granted to
+-- pgevents_reader and pgevents_writer), and every name, operator and type in
+-- it is schema-qualified. Its checks run once per call, before the first row
+-- (a one-time filter, and the LIMIT for a limit of 0; the COALESCEs keep a
+-- NULL argument from folding the query to an empty one that skips them): pgevents.check_read_log.
 -- Raises PE106 for a bad limit, a negative sequence number or a transaction
 -- id not assigned yet (pgevents.check_cursor). Locks: none. STABLE: reads only.
 CREATE OR REPLACE FUNCTION pgevents.read_log(
@@ -16,27 +25,21 @@ CREATE OR REPLACE FUNCTION pgevents.read_log(
   p_limit integer DEFAULT 1000
 )
   RETURNS SETOF pgevents.events
-  LANGUAGE plpgsql
+  LANGUAGE sql
   STABLE
-  SECURITY DEFINER
-  SET search_path = pgevents, pg_temp
 AS $$
-DECLARE
-  _limit integer := pgevents.check_limit(p_limit);
-BEGIN
-  -- The usual cursor passes this one test; check_cursor decides the rest.
-  IF p_after_sequence_number < 0
-     OR p_after_transaction_id >= pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) THEN
-    PERFORM pgevents.check_cursor(p_after_transaction_id, p_after_sequence_number);
-  END IF;
-  RETURN QUERY
-    SELECT * FROM pgevents.events e
-     WHERE (e.transaction_id, e.sequence_number) > (COALESCE(p_after_transaction_id, '0'::xid8),
-                                                   COALESCE(p_after_sequence_number, 0))
-       AND e.transaction_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
-     ORDER BY e.transaction_id, e.sequence_number
-     LIMIT _limit;
-END;
+  SELECT e.sequence_number, e.transaction_id, e.id, e.category, e.stream, e.position,
+         e.name, e.payload, e.metadata, e.occurred_at, e.observed_at
+    FROM pgevents.readable_events e
+   WHERE pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit)
+     AND (e.transaction_id, e.sequence_number)
+         OPERATOR(pg_catalog.>) (COALESCE(p_after_transaction_id, '0'::pg_catalog.xid8), COALESCE(p_after_sequence_number, 0))
+     AND e.transaction_id OPERATOR(pg_catalog.<) pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+   ORDER BY e.transaction_id, e.sequence_number
+   LIMIT CASE WHEN p_limit OPERATOR(pg_catalog.>) 0 THEN p_limit
+              WHEN p_limit OPERATOR(pg_catalog.=) 0
+               AND pgevents.check_read_log(p_after_transaction_id, p_after_sequence_number, p_limit) THEN 0
+         END;
 $$;
 
 COMMENT ON FUNCTION pgevents.read_log(xid8, bigint, integer) IS

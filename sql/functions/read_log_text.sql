@@ -12,21 +12,19 @@
 -- Returns what pgevents.read_log(xid8, bigint, integer) returns.
 -- Raises PE106 for a malformed transaction id, a transaction id not assigned
 -- yet, a negative sequence number or a bad limit. Locks: none. STABLE.
+-- Inlined like the xid8 version (LANGUAGE sql, no SECURITY DEFINER or SET
+-- clause; names qualified), so the two inline into the caller together.
 CREATE OR REPLACE FUNCTION pgevents.read_log(
   p_after_transaction_id text,
   p_after_sequence_number bigint DEFAULT 0,
   p_limit integer DEFAULT 1000
 )
   RETURNS SETOF pgevents.events
-  LANGUAGE plpgsql
+  LANGUAGE sql
   STABLE
-  SECURITY DEFINER
-  SET search_path = pgevents, pg_temp
 AS $$
-BEGIN
-  RETURN QUERY SELECT * FROM pgevents.read_log(pgevents.parse_transaction_id(p_after_transaction_id),
-                                                p_after_sequence_number, p_limit);
-END;
+  SELECT * FROM pgevents.read_log(pgevents.check_read_transaction_id(p_after_transaction_id),
+                           p_after_sequence_number, p_limit);
 $$;
 
 COMMENT ON FUNCTION pgevents.read_log(text, bigint, integer) IS

@@ -36,6 +36,16 @@ GRANT EXECUTE ON FUNCTION
   pgevents.read_log(text, bigint, integer)
 TO pgevents_reader, pgevents_writer;
 
+-- The read functions are inlined into the caller's statement (issue 10), so
+-- the caller calls their checks (SECURITY DEFINER: check_cursor and
+-- parse_transaction_id stay internal).
+GRANT EXECUTE ON FUNCTION
+  pgevents.check_read_category(text, xid8, bigint, integer),
+  pgevents.check_read_log(xid8, bigint, integer),
+  pgevents.check_read_stream(text, text, bigint, integer),
+  pgevents.check_read_transaction_id(text)
+TO pgevents_reader, pgevents_writer;
+
 GRANT EXECUTE ON FUNCTION
   pgevents.append(text, text, jsonb, jsonb, text),
   pgevents.append_streams(text, jsonb, text)

@@ -1,0 +1,4 @@
+-- Message DB-shaped write_message, 1 message: writers spread over 1,000 categories.
+\set s random(0, 9999)
+\set k :s % 1000
+SELECT bench_mdb.write_message(gen_random_uuid()::text, 'mdbc' || :k || '-s' || :s, 'OrderConfirmed', '{"order_id":"0b7c6f1e-3d4a-4f5b-9c2d-1e2f3a4b5c6d","customer":"customer-04217","amount":73518,"currency":"EUR","status":"confirmed","lines":[{"sku":"SKU-0421","qty":3,"price":1999}],"note":"written by pgbench"}', '{"correlation_id":"5f0e8a2b-7c1d-4e3f-8a9b-0c1d2e3f4a5b","causation_id":"9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d","user":"user-0042","source":"pgbench"}');

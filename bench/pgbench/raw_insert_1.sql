@@ -1,0 +1,7 @@
+-- raw 1-row INSERT transaction (autocommit) into bench.raw_events: a random preloaded stream, a fresh position.
+\set s random(0, :streams - 1)
+\set c :s % 10
+\set pos :base + :n * 1000 + :client_id
+\set n :n + 1
+INSERT INTO bench.raw_events (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+VALUES (gen_random_uuid(), 'cat-' || :c, 's-' || :s, :pos, 'OrderConfirmed', '{"order_id":"0b7c6f1e-3d4a-4f5b-9c2d-1e2f3a4b5c6d","customer":"customer-04217","amount":73518,"currency":"EUR","status":"confirmed","lines":[{"sku":"SKU-0421","qty":3,"price":1999}],"note":"written by pgbench"}', '{"correlation_id":"5f0e8a2b-7c1d-4e3f-8a9b-0c1d2e3f4a5b","causation_id":"9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d","user":"user-0042","source":"pgbench"}', now(), now());
