@@ -238,26 +238,6 @@ type ParkedEvent struct {
 	ObservedAt        time.Time
 }
 
-// Row type of pgevents.append_batch(): item (0-based), error_code/message/detail/hint (NULL on success), then the columns of pgevents.events (NULL for a failed item or one that wrote nothing). Always empty itself.
-type PgeventsAppendBatchResult struct {
-	Item           int32
-	ErrorCode      *string
-	ErrorMessage   *string
-	ErrorDetail    *string
-	ErrorHint      *string
-	SequenceNumber *int64
-	TransactionID  *uint64
-	ID             *uuid.UUID
-	Category       *string
-	Stream         *string
-	Position       *int64
-	Name           *string
-	Payload        json.RawMessage
-	Metadata       json.RawMessage
-	OccurredAt     *time.Time
-	ObservedAt     *time.Time
-}
-
 // Row type of pgevents.category_stats() (always empty itself).
 type PgeventsCategoryStat struct {
 	Category         *string
