@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -128,30 +127,15 @@ func (s *Store) appendBatchCall(ctx context.Context, items []*gcItem) ([]gcResul
 	if s.tx != nil {
 		return s.callBatch(ctx, s.tx, items, false)
 	}
-	for attempt := 0; ; attempt++ {
-		res, err := s.callBatch(ctx, s.pool, items, false)
-		if err == nil {
-			return res, nil
-		}
-		if ctx.Err() != nil || !(errors.Is(err, pgevents.ErrRetryable) || connectionLost(err)) {
-			return nil, err
-		}
-		if attempt >= s.cfg.MaxRetries {
-			if attempt == 0 {
-				return nil, err
-			}
-			return nil, fmt.Errorf("pgevents: giving up after %d attempts: %w", attempt+1, err)
-		}
-		if s.onRetry != nil {
-			s.onRetry(err)
-		}
-		s.tel.retry(ctx, err)
-		timer := time.NewTimer(s.backoff(attempt))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("pgevents: retry: %w (last error: %w)", ctx.Err(), err)
-		case <-timer.C:
-		}
+	var res []gcResult
+	err := s.withRetries(ctx, func(err error) bool {
+		return ctx.Err() == nil && (errors.Is(err, pgevents.ErrRetryable) || connectionLost(err))
+	}, func() (err error) {
+		res, err = s.callBatch(ctx, s.pool, items, false)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return res, nil
 }

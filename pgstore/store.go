@@ -362,22 +362,31 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, db pgevent
 	if s.tx != nil {
 		return fn(ctx, s.tx)
 	}
-	for attempt := 0; ; attempt++ {
-		err := fn(ctx, s.pool)
-		if err == nil || !errors.Is(err, pgevents.ErrRetryable) {
+	return s.withRetries(ctx, func(err error) bool { return errors.Is(err, pgevents.ErrRetryable) },
+		func() error { return fn(ctx, s.pool) })
+}
+
+// withRetries calls attempt until it succeeds or fails with an error that
+// retryable rejects, retrying at most cfg.MaxRetries times with a jittered
+// exponential backoff (s.backoff) and reporting each retry (onRetry,
+// telemetry). The error after the last attempt says how many were made.
+func (s *Store) withRetries(ctx context.Context, retryable func(error) bool, attempt func() error) error {
+	for n := 0; ; n++ {
+		err := attempt()
+		if err == nil || !retryable(err) {
 			return err
 		}
-		if attempt >= s.cfg.MaxRetries {
-			if attempt == 0 {
+		if n >= s.cfg.MaxRetries {
+			if n == 0 {
 				return err
 			}
-			return fmt.Errorf("pgevents: giving up after %d attempts: %w", attempt+1, err)
+			return fmt.Errorf("pgevents: giving up after %d attempts: %w", n+1, err)
 		}
 		if s.onRetry != nil {
 			s.onRetry(err)
 		}
 		s.tel.retry(ctx, err)
-		timer := time.NewTimer(s.backoff(attempt))
+		timer := time.NewTimer(s.backoff(n))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
