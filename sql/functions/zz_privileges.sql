@@ -102,6 +102,14 @@ GRANT EXECUTE ON FUNCTION
   pgevents.drop_parked_events(text, bigint[])
 TO pgevents_writer;
 
+-- read_consumer_batch is inlined into the caller's statement (issue 11), so
+-- the caller calls its check and its multi-partition part (SECURITY
+-- DEFINER: find_consumer_group and the consumer tables stay internal).
+GRANT EXECUTE ON FUNCTION
+  pgevents.check_read_consumer_batch(text, text, integer),
+  pgevents.fetch_consumer_buckets(text, text, integer)
+TO pgevents_writer;
+
 -- The event browser (pgevents serve) and operators: bounded, index-served
 -- reads. browse_estimated_rows stays owner-only (internal).
 GRANT EXECUTE ON FUNCTION

@@ -17,6 +17,13 @@
 --   range per bucket (no sort)
 -- - Unknown group PE121, invalid member PE101, limit outside 1..10000 PE120
 -- - pgevents_writer only; no advisory locks
+-- - Inlined (issue 11): LANGUAGE sql, STABLE, not STRICT, not SECURITY
+--   DEFINER, no SET clause; a one-partition group's read plans as an index
+--   range scan of the events, no Function Scan (no tuplestore); a prepared
+--   read plans once (generic plan, parameters in its conditions); replays
+--   then new events fill one limit; the checks run on every call (NULL
+--   arguments, a member without partitions); the writer still has no
+--   privilege on pgevents.events
 -- Committed data: the events must be below the fence, so they are appended
 -- before the test transaction in categories "readConsumerBatchTest*" and
 -- deleted at the end.
@@ -32,7 +39,7 @@ ANALYZE pgevents.events;
 
 BEGIN;
 \ir consumer_helpers.psql
-SELECT plan(34);
+SELECT plan(45);
 
 SELECT has_function('pgevents', 'read_consumer_batch', ARRAY['text', 'text', 'integer'], 'read_consumer_batch(group, member, limit) exists');
 SELECT function_returns('pgevents', 'read_consumer_batch', ARRAY['text', 'text', 'integer'], 'setof pgevents.consumer_batch', 'It returns setof pgevents.consumer_batch');
@@ -156,6 +163,39 @@ SELECT matches(pg_temp.plan_of($$EXECUTE bucket_query('g', 'm2', pg_snapshot_xmi
   'Plan: the bucket and the checkpoint are index conditions (one ordered range per bucket)');
 SELECT doesnt_match(pg_temp.plan_of($$EXECUTE bucket_query('g', 'm2', pg_snapshot_xmin(pg_current_snapshot()), 100)$$),
   '"Sort Key": \["e\.', 'Plan: the events are not sorted');
+
+-- Inlined (issue 11).
+SELECT is_empty(
+  $$SELECT p.oid::regprocedure FROM pg_proc p
+     WHERE p.oid = 'pgevents.read_consumer_batch(text,text,integer)'::regprocedure
+       AND (p.prolang <> (SELECT l.oid FROM pg_language l WHERE l.lanname = 'sql')
+            OR p.prosecdef OR p.proconfig IS NOT NULL OR p.provolatile <> 's' OR p.proisstrict)$$,
+  'read_consumer_batch is LANGUAGE sql, STABLE, not STRICT, not SECURITY DEFINER, without SET clause (inlinable)');
+SET LOCAL ROLE consumer_test_writer;
+SELECT doesnt_match(pg_temp.plan_of($$SELECT * FROM pgevents.read_consumer_batch('solo', 'm1', 50)$$), '"Function Name": "read_consumer_batch"',
+  'No Function Scan of read_consumer_batch (inlined, no tuplestore)');
+SELECT matches(pg_temp.plan_of($$SELECT * FROM pgevents.read_consumer_batch('solo', 'm1', 50)$$),
+  '"Index Name": "events_(category|log)_order_idx"', 'One partition: an index range scan of the events');
+PREPARE rcb(text, text, integer) AS SELECT * FROM pgevents.read_consumer_batch($1, $2, $3);
+EXECUTE rcb('solo', 'm1', 1) \gset ignored_
+EXECUTE rcb('solo', 'm1', 1) \gset ignored_
+EXECUTE rcb('solo', 'm1', 1) \gset ignored_
+EXECUTE rcb('solo', 'm1', 1) \gset ignored_
+EXECUTE rcb('solo', 'm1', 1) \gset ignored_
+EXECUTE rcb('solo', 'm1', 1) \gset ignored_
+SELECT matches(pg_temp.plan_of($$EXECUTE rcb('solo', 'm1', 1)$$), '= \$1',
+  'A prepared read plans once: the generic plan (its conditions hold $1), no planning per batch');
+SELECT is((SELECT count(*) FROM pgevents.read_consumer_batch('g', 'm1', 3)), 3::bigint, 'A replay and new events fill one limit');
+SELECT results_eq($$SELECT parked_id IS NOT NULL FROM pgevents.read_consumer_batch('g', 'm1', 3)$$, $$VALUES (true), (false), (false)$$,
+  'the replay first');
+SELECT is(pg_temp.sqlstate_of($$SELECT * FROM pgevents.read_consumer_batch('g', 'm1', NULL)$$), 'PE120', 'NULL limit: PE120');
+SELECT is(pg_temp.sqlstate_of($$SELECT * FROM pgevents.read_consumer_batch(NULL, 'm1')$$), 'PE101', 'NULL group: PE101');
+SELECT is(pg_temp.sqlstate_of($$SELECT * FROM pgevents.read_consumer_batch('g', NULL)$$), 'PE101', 'NULL member: PE101');
+SELECT is(pg_temp.sqlstate_of($$SELECT * FROM pgevents.read_consumer_batch('g', 'nobody', 0)$$), 'PE120',
+  'A member without partitions, limit 0: PE120 (the checks run whatever the call returns)');
+SELECT is(pg_temp.sqlstate_of($$SELECT count(*) FROM pgevents.events$$), '42501',
+  'The writer still has no privilege on pgevents.events (it reads through readable_events)');
+RESET ROLE;
 
 SET LOCAL ROLE consumer_test_reader;
 SELECT is(pg_temp.sqlstate_of($$SELECT * FROM pgevents.read_consumer_batch('g', 'm1')$$), '42501', 'pgevents_reader may not read a batch');
