@@ -170,7 +170,7 @@ func (s *ConsumerStore) ReadBatch(ctx context.Context, params *consumer.ReadBatc
 	if limit == 0 {
 		limit = consumer.DefaultBatchSize
 	}
-	var rows []*pgeventsdb.ConsumerBatch
+	var rows []*pgeventsdb.ReadConsumerBatchRow
 	err := s.run(ctx, "read consumer batch", func(ctx context.Context, db pgeventsdb.DBTX) (err error) {
 		rows, err = s.store.queries.ReadConsumerBatch(ctx, db, &pgeventsdb.ReadConsumerBatchParams{
 			GroupName: params.Group, Member: params.Member, BatchLimit: clampInt32(limit)})
