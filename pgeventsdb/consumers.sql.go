@@ -303,8 +303,8 @@ type ReadConsumerBatchRow struct {
 	Stream              string
 	Position            int64
 	Name                string
-	Payload             json.RawMessage
-	Metadata            json.RawMessage
+	Payload             []byte
+	Metadata            []byte
 	OccurredAt          time.Time
 	ObservedAt          time.Time
 }

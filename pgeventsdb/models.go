@@ -54,8 +54,8 @@ type ConsumerBatch struct {
 	Stream              string
 	Position            int64
 	Name                string
-	Payload             json.RawMessage
-	Metadata            json.RawMessage
+	Payload             []byte
+	Metadata            []byte
 	OccurredAt          time.Time
 	ObservedAt          time.Time
 }
@@ -232,8 +232,8 @@ type ParkedEvent struct {
 	Stream            string
 	Position          int64
 	Name              string
-	Payload           json.RawMessage
-	Metadata          json.RawMessage
+	Payload           []byte
+	Metadata          []byte
 	OccurredAt        time.Time
 	ObservedAt        time.Time
 }
