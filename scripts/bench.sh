@@ -54,7 +54,7 @@ if [ "${BENCH_TELEMETRY:-1}" != 0 ]; then
   go test -count=1 -run '^$' -bench 'Telemetry' -benchtime 2000x ./pgstore/ | grep -E '^(Benchmark|ok|FAIL)'
 fi
 if [ "${BENCH_LIVE:-1}" != 0 ]; then
-  echo "== live projection catch-up (${BENCH_LIVE_EVENTS:-1000000} events; */raw: catch-up rate / raw category read rate)"
+  echo "== live projection catch-up (${BENCH_LIVE_EVENTS:-1000000} events; */raw: catch-up rate / raw category read rate; cpu-*/raw: the same per CPU second of client and server)"
   PGEVENTS_CATCHUP_EVENTS="${BENCH_LIVE_EVENTS:-1000000}" go test -count=1 -run '^$' -bench 'CatchUp' -benchtime 1x -timeout 30m \
     ./projection/live/ | grep -E '^(Benchmark|ok|FAIL)'
 fi
