@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgevents/pgevents"
@@ -202,7 +203,8 @@ func (s *ConsumerStore) ReadBatch(ctx context.Context, params *consumer.ReadBatc
 // transaction and one pipelined round trip, saves each bucket's checkpoint
 // (pgevents.save_consumer_checkpoint), settles the handled replays
 // (settle_parked_event) and parks params.Park (park_consumer_event), and
-// commits. Any error rolls everything back: the handler's error is
+// commits. A batch of new events only (the usual one, and every catch-up
+// batch) saves its checkpoints in the COMMIT's own round trip. Any error rolls everything back: the handler's error is
 // returned as it is; consumer.ErrLeaseLost (the member no longer holds a
 // partition at the generation the batch was read under) and
 // consumer.ErrCheckpointConflict (another batch saved first) mean the
@@ -222,7 +224,17 @@ func (s *ConsumerStore) CommitBatch(ctx context.Context, params *consumer.Commit
 	if err != nil {
 		return err
 	}
-	tx, err := s.store.pool.Begin(ctx)
+	// The usual batch (new events only) saves its checkpoints in the COMMIT
+	// round trip: one simple-protocol message "SELECT
+	// pgevents.save_consumer_checkpoint(...); ...; COMMIT" (literal
+	// arguments, see checkpointCommitQuery). A failed save aborts the
+	// transaction; COMMIT is then skipped, and the error returned as before.
+	var opts pgx.TxOptions
+	if len(saves) > 0 && len(settles) == 0 && len(parks) == 0 {
+		opts.CommitQuery = checkpointCommitQuery(saves)
+		saves = nil
+	}
+	tx, err := s.store.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return consumerError("commit consumer batch", err)
 	}
@@ -256,6 +268,29 @@ func (s *ConsumerStore) CommitBatch(ctx context.Context, params *consumer.Commit
 		return consumerError("commit consumer batch", err)
 	}
 	return nil
+}
+
+// checkpointCommitQuery returns the statements that save saves (one
+// pgevents.save_consumer_checkpoint call each, in order) and commit, as one
+// simple-protocol query string. Names are escape-string literals (E'...',
+// backslashes and quotes doubled: safe whatever standard_conforming_strings
+// says; checkMember refused NUL bytes), numbers are decimal.
+func checkpointCommitQuery(saves []*pgeventsdb.SaveConsumerCheckpointParams) string {
+	var b strings.Builder
+	for _, p := range saves {
+		fmt.Fprintf(&b, "SELECT pgevents.save_consumer_checkpoint(p_group => %s, p_member => %s, p_bucket => %d, "+
+			"p_generation => %d, p_after_transaction_id => '%d'::pg_catalog.xid8, p_after_sequence_number => %d, "+
+			"p_transaction_id => '%d'::pg_catalog.xid8, p_sequence_number => %d);\n",
+			escapeLiteral(p.GroupName), escapeLiteral(p.Member), p.Bucket, p.Generation, p.AfterTransactionID,
+			p.AfterSequenceNumber, p.TransactionID, p.SequenceNumber)
+	}
+	b.WriteString("COMMIT")
+	return b.String()
+}
+
+// escapeLiteral returns s as an escape-string literal.
+func escapeLiteral(s string) string {
+	return "E'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
 }
 
 // batchExecer is a pipelined batch of sqlc's :batchexec queries.

@@ -73,3 +73,44 @@ func TestConsumerStore_ReadsPastAnEventEncodingJSONCannotDecode(t *testing.T) {
 		})
 	}
 }
+
+// Issue 11: CommitBatch saves a batch's checkpoints in its COMMIT round
+// trip, with the group and member as literals in the statement text.
+// Names may hold quotes and backslashes: they stay names (no statement of
+// theirs runs), the checkpoint moves, under both exec modes.
+func TestConsumerStore_CommitBatchQuotesNames(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	group := `g'\'); DROP TABLE pgevents.events; --\`
+	member := `m\''x`
+	for _, mode := range execModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			pool := newPool(t, mode, 10)
+			store := setupStore(t, pool, nil).store
+			consumers := NewConsumerStore(store)
+			appendTo(t, store, "quoted", "s", ev("A", `1`), ev("B", `2`))
+			_, err := consumers.CreateGroup(ctx, &consumer.CreateGroupParams{Group: group, Source: pgevents.CategoryID("quoted")})
+			require.NoError(t, err)
+			_, err = consumers.JoinGroup(ctx, &consumer.JoinGroupParams{Group: group, Member: member})
+			require.NoError(t, err)
+			var batch []consumer.Delivery
+			pollUntil(t, func() bool {
+				batch, err = consumers.ReadBatch(ctx, &consumer.ReadBatchParams{Group: group, Member: member, Limit: 10})
+				require.NoError(t, err)
+				return len(batch) == 2
+			})
+			require.NoError(t, consumers.CommitBatch(ctx, &consumer.CommitBatchParams{Group: group, Member: member, Handled: batch}))
+			status, err := consumers.GroupStatus(ctx, group)
+			require.NoError(t, err)
+			require.Len(t, status, 1)
+			require.Equal(t, batch[1].Event.Cursor(), status[0].Checkpoint, "the checkpoint moved to the last event")
+			var n int
+			require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM pgevents.events WHERE category = 'quoted'`).Scan(&n))
+			require.Equal(t, 2, n)
+			// Saved once: the same batch again is a checkpoint conflict.
+			err = consumers.CommitBatch(ctx, &consumer.CommitBatchParams{Group: group, Member: member, Handled: batch})
+			require.ErrorIs(t, err, consumer.ErrCheckpointConflict)
+		})
+	}
+}
