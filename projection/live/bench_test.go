@@ -94,7 +94,7 @@ func BenchmarkCatchUp(b *testing.B) {
 		}
 		elapsed := time.Since(start)
 		c1, ok1 := cpuUsed(ctx, b, pool)
-		cRaw += c1 - c0
+		cRaw += c1.since(c0)
 		cpuOK = cpuOK && ok0 && ok1
 		return elapsed
 	}
@@ -150,7 +150,7 @@ func BenchmarkCatchUp(b *testing.B) {
 		}
 		elapsed := time.Since(start)
 		c1, ok1 := cpuUsed(ctx, b, pool)
-		*cpu += c1 - c0
+		*cpu += c1.since(c0)
 		cpuOK = cpuOK && ok0 && ok1
 		cancel()
 		if err := <-done; err != nil {
@@ -183,12 +183,12 @@ func BenchmarkCatchUp(b *testing.B) {
 // process of the database server (pg_stat_activity's, read from /proc:
 // backends and background processes), and false when that cannot be read
 // (a server on another host or in a container).
-func cpuUsed(ctx context.Context, b *testing.B, pool *pgxpool.Pool) (time.Duration, bool) {
+func cpuUsed(ctx context.Context, b *testing.B, pool *pgxpool.Pool) (cpuSample, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, false
+		return cpuSample{}, false
 	}
-	total := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	sample := cpuSample{self: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), server: map[int32]time.Duration{}}
 	rows, err := pool.Query(ctx, `SELECT pid FROM pg_catalog.pg_stat_activity`)
 	if err != nil {
 		b.Fatal(err)
@@ -200,23 +200,41 @@ func cpuUsed(ctx context.Context, b *testing.B, pool *pgxpool.Pool) (time.Durati
 	for _, pid := range pids {
 		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 		if err != nil || !strings.HasPrefix(string(cmd), "postgres") {
-			return 0, false
+			return cpuSample{}, false
 		}
 		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
-			return 0, false
+			return cpuSample{}, false
 		}
 		// After "pid (comm) ": state is field 3; utime and stime are 14, 15.
 		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
 		if len(f) < 13 {
-			return 0, false
+			return cpuSample{}, false
 		}
 		utime, err1 := strconv.ParseInt(f[11], 10, 64)
 		stime, err2 := strconv.ParseInt(f[12], 10, 64)
 		if err1 != nil || err2 != nil {
-			return 0, false
+			return cpuSample{}, false
 		}
-		total += time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+		sample.server[pid] = time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 	}
-	return total, true
+	return sample, true
+}
+
+// cpuSample is the CPU time used so far by this process and by each
+// server process.
+type cpuSample struct {
+	self   time.Duration
+	server map[int32]time.Duration
+}
+
+// since returns the CPU time used between start and s: by this process,
+// and by the server processes alive at s (all of it for those started
+// since; a process that ended in between is not counted).
+func (s cpuSample) since(start cpuSample) time.Duration {
+	d := s.self - start.self
+	for pid, t := range s.server {
+		d += t - start.server[pid]
+	}
+	return d
 }
