@@ -194,7 +194,20 @@ func liveSwitchCase(t *testing.T, s LiveStores) {
 			return false
 		}
 		lag = status[0].Rebuild.LagEvents
-		return lag == 2
+		if lag != 2 {
+			return false
+		}
+		// The switch counts only the events past the snapshot fence, which
+		// is cluster-wide: wait until no other transaction holds them back.
+		parts, err := s.Consumers.GroupStatus(ctx, a.Group)
+		if err != nil {
+			return false
+		}
+		var held int64
+		for _, p := range parts {
+			held += p.HeldBackEvents
+		}
+		return held == 0
 	}, 10*time.Second, 10*time.Millisecond)
 	status, err := s.Registry.Status(ctx, "count")
 	require.NoError(t, err)
