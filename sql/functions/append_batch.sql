@@ -326,7 +326,8 @@ BEGIN
         FROM (SELECT pg_catalog.array_agg(i.k) AS ks FROM ids i GROUP BY i.id HAVING pg_catalog.count(*) > 1) AS r
        CROSS JOIN LATERAL pg_catalog.unnest(r.ks) AS d(k)
       UNION ALL
-      SELECT i.k FROM ids i JOIN pgevents.events e ON e.id = i.id
+      SELECT i.k -- (LIMIT: a probe of events_id_key per id, never a scan)
+        FROM ids i CROSS JOIN LATERAL (SELECT 1 FROM pgevents.events e WHERE e.id = i.id LIMIT 1) AS stored
     )
     SELECT pg_catalog.array_agg(COALESCE(f.fast, false) ORDER BY g.k),
            pg_catalog.array_agg(f.position ORDER BY g.k),
