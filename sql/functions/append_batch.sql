@@ -122,6 +122,7 @@ DECLARE
   _has_ids boolean;
   _has_repeats boolean;
   _demoted integer[];
+  _nbad integer := 0;
 BEGIN
   IF pg_catalog.jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', 'items', 'must be a JSON array of {"category", "stream", "events", "condition", "scope"} objects');
@@ -220,7 +221,7 @@ BEGIN
   -- 2. Validate every item that is not simple before any lock, each in its
   -- own subtransaction, with append's own checks (each raises its precise
   -- error, which becomes the item's row).
-  FOR _k IN 1 .. _n LOOP
+  FOR _k IN 1 .. CASE WHEN false = ANY (_simple) THEN _n ELSE 0 END LOOP -- (none when every item is simple)
     CONTINUE WHEN _simple[_k];
     _item := p_items -> (_k - 1);
     BEGIN
@@ -266,6 +267,7 @@ BEGIN
         RAISE; -- not the item's fault: the whole call fails
       END IF;
       _bad[_k] := true;
+      _nbad := _nbad + 1;
       _errors[_k] := ROW(_k - 1, _state, _message, NULLIF(_detail, ''), NULLIF(_hint, ''),
                          NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::pgevents.append_batch_result;
     END;
@@ -297,12 +299,16 @@ BEGIN
               ON s.category = t.category AND s.stream = t.stream
            ORDER BY s.category, s.stream
              FOR UPDATE OF s) AS l;
-  PERFORM pgevents.lock_stream(t.category, t.stream, true)
-     FROM (SELECT DISTINCT _category[g.k] COLLATE "C" AS category, _stream[g.k] COLLATE "C" AS stream
-             FROM pg_catalog.generate_series(1, _n) AS g(k)
-            WHERE CASE WHEN _bad[g.k] IS NULL THEN pg_catalog.jsonb_array_length(_events[g.k]) > 0 ELSE false END
-              AND NOT (_category[g.k] || E'\n' || _stream[g.k]) = ANY (COALESCE(_locked, '{}'))
-            ORDER BY 1, 2) AS t;
+  -- (Not needed when every valid item's stream has a row: no stream is
+  -- named twice, and as many rows were locked as there are valid items.)
+  IF _has_repeats OR COALESCE(pg_catalog.cardinality(_locked), 0) < _n - _nbad THEN
+    PERFORM pgevents.lock_stream(t.category, t.stream, true)
+       FROM (SELECT DISTINCT _category[g.k] COLLATE "C" AS category, _stream[g.k] COLLATE "C" AS stream
+               FROM pg_catalog.generate_series(1, _n) AS g(k)
+              WHERE CASE WHEN _bad[g.k] IS NULL THEN pg_catalog.jsonb_array_length(_events[g.k]) > 0 ELSE false END
+                AND NOT (_category[g.k] || E'\n' || _stream[g.k]) = ANY (COALESCE(_locked, '{}'))
+              ORDER BY 1, 2) AS t;
+  END IF;
 
   -- 4. The set-based path: which simple items are certainly fine, decided
   -- for all of them in one statement now that every lock is held. An item
