@@ -74,13 +74,24 @@ BEGIN
   END IF;
   -- The fast path (see above). The event checks are write_stream's for
   -- one event: pgevents.is_valid_event and the floors of the write limits.
+  -- (PL/pgSQL sets up each expression once per transaction, i.e. on every
+  -- autocommit call, at a cost that grows with its size: few and small.)
   IF p_condition IS NULL AND p_scope = 'stream'
      AND pg_catalog.jsonb_typeof(p_events) = 'array' AND pg_catalog.jsonb_array_length(p_events) = 1
      AND pg_catalog.pg_current_xact_id_if_assigned() IS NULL
      AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
     _event := p_events -> 0;
-    IF pgevents.is_valid_event(_event)
-       AND NOT (_event ?| '{id,occurred_at,observed_at}'::text[])
+    -- pgevents.is_valid_event for an event with no id, occurred_at or
+    -- observed_at (those take the general path), written out: an object
+    -- with no other keys than name, payload and metadata, a payload, a
+    -- name of 1..255 characters without control characters (the same
+    -- tests; ~8% fewer instructions per append than the inlined function,
+    -- whose other tests would be set up for nothing).
+    IF pg_catalog.jsonb_typeof(_event) = 'object'
+       AND (_event - '{name,payload,metadata}'::text[]) = '{}'::jsonb
+       AND _event ? 'payload'
+       AND pg_catalog.jsonb_typeof(_event -> 'name') = 'string'
+       AND pg_catalog.length(_event ->> 'name') BETWEEN 1 AND 255 AND (_event ->> 'name') !~ '[[:cntrl:]]'
        AND (pg_catalog.pg_column_size(_event) < 272
             OR NOT _event @? 'strict $.**{33} ? (@.type() == "array" || @.type() == "object")')
        AND pg_catalog.octet_length(p_events::text) <= 65536 THEN

@@ -26,7 +26,7 @@ CREATE ROLE pgevents_test_fast_writer LOGIN IN ROLE pgevents_writer;
 
 BEGIN;
 \ir helpers.psql
-SELECT plan(15);
+SELECT plan(20);
 
 -- "stats": a superuser session that counts function calls (track_functions
 -- is superuser-only), then acts as pgevents_writer; "a", "b": writer logins.
@@ -104,6 +104,21 @@ SELECT throws_ok(
 SELECT throws_ok(
   $$SELECT * FROM dblink('a', $q$SELECT position FROM pgevents.append('appendFastPathTest', 's1', '[{"name": "NoPayload"}]')$q$) AS t(p bigint)$$,
   'PE102', NULL, 'An event without payload: PE102, as on the general path');
+SELECT throws_ok(
+  $$SELECT * FROM dblink('a', $q$SELECT position FROM pgevents.append('appendFastPathTest', 's1', jsonb_build_array(jsonb_build_object('name', repeat('n', 256), 'payload', 5)))$q$) AS t(p bigint)$$,
+  'PE101', NULL, 'An event name of 256 characters: PE101');
+SELECT throws_ok(
+  $$SELECT * FROM dblink('a', $q$SELECT position FROM pgevents.append('appendFastPathTest', 's1', '[{"name": "Line\nbreak", "payload": 5}]')$q$) AS t(p bigint)$$,
+  'PE101', NULL, 'An event name with a control character: PE101');
+SELECT throws_ok(
+  $$SELECT * FROM dblink('a', $q$SELECT position FROM pgevents.append('appendFastPathTest', 's1', '[{"name": 7, "payload": 5}]')$q$) AS t(p bigint)$$,
+  'PE101', NULL, 'An event name that is not a string: PE101');
+SELECT throws_ok(
+  $$SELECT * FROM dblink('a', $q$SELECT position FROM pgevents.append('appendFastPathTest', 's1', '[{"name": "Extra", "payload": 5, "extra": 1}]')$q$) AS t(p bigint)$$,
+  'PE102', NULL, 'An event with an unknown key: PE102');
+SELECT throws_ok(
+  $$SELECT * FROM dblink('a', $q$SELECT position FROM pgevents.append('appendFastPathTest', 's1', '["not an object"]')$q$) AS t(p bigint)$$,
+  'PE102', NULL, 'An event that is not an object: PE102');
 SELECT is((SELECT max(position) FROM pgevents.events WHERE category = 'appendFastPathTest' AND stream = 's1'), 4::bigint,
   'Invalid events wrote nothing');
 
