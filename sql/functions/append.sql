@@ -125,7 +125,8 @@ BEGIN
         RETURN;
       END IF;
       -- No lock row yet (the stream's first append through these
-      -- functions): pgevents.write_stream creates it.
+      -- functions: pgevents.write_stream creates it), or a stored id: the
+      -- general path (which finds the lock, if taken, already held).
     END IF;
   END IF;
   IF p_scope IS DISTINCT FROM 'stream' THEN -- the stream lock alone: nothing more to take
