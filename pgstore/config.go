@@ -62,6 +62,10 @@ type Config struct {
 	// GroupCommitMaxBatch is the most appends one append_batch call
 	// carries. Defaults to DefaultGroupCommitMaxBatch (64).
 	GroupCommitMaxBatch int
+	// GroupCommitMaxAppendEvents: appends of more events are never
+	// coalesced (each goes alone, through pgevents.append). Defaults to
+	// DefaultGroupCommitMaxAppendEvents.
+	GroupCommitMaxAppendEvents int
 	// GroupCommitMaxInFlight is how many append_batch calls the group
 	// commit runs at once, each on a connection of the pool (never more
 	// than the pool's MaxConns). Fewer run while few appends are in
@@ -137,6 +141,13 @@ func (cfg *Config) withDefaults() (Config, error) {
 			c.GroupCommitMaxBatch, DefaultGroupCommitMaxBatch)
 	case c.GroupCommitMaxBatch == 0:
 		c.GroupCommitMaxBatch = DefaultGroupCommitMaxBatch
+	}
+	switch {
+	case c.GroupCommitMaxAppendEvents < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxAppendEvents %d: must not be negative (0 means the default, %d)",
+			c.GroupCommitMaxAppendEvents, DefaultGroupCommitMaxAppendEvents)
+	case c.GroupCommitMaxAppendEvents == 0:
+		c.GroupCommitMaxAppendEvents = DefaultGroupCommitMaxAppendEvents
 	}
 	switch {
 	case c.GroupCommitMaxInFlight < 0:

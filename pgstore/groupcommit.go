@@ -62,12 +62,9 @@ const (
 	gcMaxBatchBytes  = 1 << 20
 	gcMaxBatchEvents = 1000
 	gcMaxItemBytes   = 64 << 10
-	// gcMaxItemEvents: an append of more events is sent alone, through
-	// pgevents.append. Such an append already shares its transaction among
-	// its events, and coalescing 10-event appends measured no faster than
-	// sending them alone (0.55-0.76x raw 10-row INSERTs either way at 16 and
-	// 64 writers, often slower), while 1-event appends gained at 64 writers.
-	gcMaxItemEvents = 4
+	// DefaultGroupCommitMaxAppendEvents is
+	// Config.GroupCommitMaxAppendEvents' default.
+	DefaultGroupCommitMaxAppendEvents = 4
 	// gcTargetBatch is the batch size below which the group commit does not
 	// open another batch while one is in the database (see the flush
 	// policy).
@@ -208,9 +205,9 @@ func (st *gcStats) add(retries, fallbacks int64) {
 	st.mu.Unlock()
 }
 
-func newGroupCommit(s *Store, maxItems, maxInFlight int) *groupCommit {
+func newGroupCommit(s *Store, maxItems, maxInFlight, maxItemEvents int) *groupCommit {
 	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes, maxEvents: gcMaxBatchEvents,
-		maxItemEvents: gcMaxItemEvents}
+		maxItemEvents: maxItemEvents}
 }
 
 // append is AppendEvents through the group commit.

@@ -166,7 +166,7 @@ func everyCallReturns(t *testing.T, maxItems, maxInFlight, writers, streams int)
 				if kind == "cancel" {
 					category = "ok"
 				}
-				events := make([]pgevents.NewEvent, 1+r.IntN(gcMaxItemEvents))
+				events := make([]pgevents.NewEvent, 1+r.IntN(DefaultGroupCommitMaxAppendEvents))
 				for j := range events {
 					events[j] = ev("E", fmt.Sprintf(`{"call": %q}`, id))
 				}

@@ -374,7 +374,7 @@ func TestGroupCommit_FallsBackWhenTheBatchFails(t *testing.T) {
 
 // TestGroupCommit_NeverCoalescesCallerTransactions: appends in a caller's
 // transaction, multi-stream appends and appends of more than
-// gcMaxItemEvents events never go through the group commit.
+// DefaultGroupCommitMaxAppendEvents events never go through the group commit.
 func TestGroupCommit_NeverCoalescesCallerTransactions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -387,7 +387,7 @@ func TestGroupCommit_NeverCoalescesCallerTransactions(t *testing.T) {
 	_, err = b.store.AppendStreams(ctx, &pgevents.AppendStreamsParams{Category: "tx",
 		Streams: map[string]pgevents.StreamAppend{"b": {Events: []pgevents.NewEvent{ev("B", `{}`)}}}})
 	require.NoError(t, err)
-	big := make([]pgevents.NewEvent, gcMaxItemEvents+1)
+	big := make([]pgevents.NewEvent, DefaultGroupCommitMaxAppendEvents+1)
 	for i := range big {
 		big[i] = ev("Big", `{}`)
 	}
@@ -721,7 +721,7 @@ func TestStore_AppendBatch(t *testing.T) {
 // flush policy in groupcommit.go).
 func TestGroupCommit_FlushPolicy(t *testing.T) {
 	t.Parallel()
-	g := newGroupCommit(&Store{}, 64, 8)
+	g := newGroupCommit(&Store{}, 64, 8, DefaultGroupCommitMaxAppendEvents)
 	queue := func(n int) {
 		g.queue, g.queued = nil, 0
 		for i := range n {

@@ -59,7 +59,8 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 	}
 	s.reader = s.withReadPool(c.ReadPool)
 	if !c.DisableGroupCommit {
-		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)))
+		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)),
+			c.GroupCommitMaxAppendEvents)
 	}
 	return s, nil
 }

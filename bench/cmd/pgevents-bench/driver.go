@@ -133,6 +133,16 @@ func driverInFlightVariant(events, n int) variant {
 		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMaxInFlight: n})}
 }
 
+// driverMaxEventsVariant is the Go driver with group commit coalescing
+// appends of up to maxEvents events (Config.GroupCommitMaxAppendEvents),
+// for tuning its default.
+func driverMaxEventsVariant(events, maxEvents int) variant {
+	key := fmt.Sprintf("driver-%d-maxevents%d", events, maxEvents)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit of appends of ≤ %d events", events, maxEvents),
+		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMaxAppendEvents: maxEvents})}
+}
+
 // batchStats summarises a Store's group commit: batches, mean appends per
 // batch, and the batch size at the 50th/90th percentile of appends and the
 // largest (warm-up included).
