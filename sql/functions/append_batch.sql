@@ -41,6 +41,23 @@
 -- needs no subtransaction; only one with a custom condition (which may
 -- raise anything) or an observed_at (imports: checked under the lock) runs
 -- in one.
+-- The set-based path (the common items, without a call of write_stream
+-- each): once every lock is held, one statement picks the items that are
+-- certainly fine: simple, with events, on a stream no other item names,
+-- with no id that is stored or in another item (one probe of
+-- events_id_key for all), under READ COMMITTED, whose stream's latest
+-- event (one index probe per stream) is not from a younger transaction
+-- and certainly meets the condition (none; stream_is_empty: no latest;
+-- stream_exists: a latest; position_is N: latest position N, null: none).
+-- Each run of consecutive such items is written by one INSERT with
+-- write_stream's values (positions latest + 1..., occurred_at = observed_at
+-- = the clock, or the stream's latest observed_at when later), in item
+-- order. This is only a filter, never a second set of rules: it makes no
+-- error row, and every item it does not pick (unmet condition, inversion,
+-- stored or shared ids, a stream named twice, not simple, REPEATABLE READ
+-- or SERIALIZABLE) goes through write_stream exactly as before, which
+-- decides and words every outcome. Items are still written in item order
+-- (sequence numbers follow the items).
 -- Locks: first the scope locks of every valid item (the log's, then the
 -- categories' in byte order), then every valid item's stream lock in
 -- (category, stream) byte order (the existing rows in one statement, then
@@ -94,6 +111,14 @@ DECLARE
   _message text;
   _detail text;
   _hint text;
+  _k integer;
+  _j integer;
+  _fast boolean[];
+  _base bigint[];
+  _floor timestamptz[];
+  _map jsonb;
+  _xid xid8;
+  _clock timestamptz;
 BEGIN
   IF pg_catalog.jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', 'items', 'must be a JSON array of {"category", "stream", "events", "condition", "scope"} objects');
@@ -273,12 +298,99 @@ BEGIN
               AND NOT (_category[g.k] || E'\n' || _stream[g.k]) = ANY (COALESCE(_locked, '{}'))
             ORDER BY 1, 2) AS t;
 
-  -- 4. Each item in order: append's write (pgevents.write_stream, which
+  -- 4. The set-based path: which simple items are certainly fine, decided
+  -- for all of them in one statement now that every lock is held. An item
+  -- is fast when it is simple, has events, its stream appears in no other
+  -- item, none of its ids is stored or in another item (the probe: the
+  -- events_id_key index), the transaction is READ COMMITTED, its stream's
+  -- latest writer is not younger (40001) and its condition is certainly
+  -- met against that latest event. This is only a filter: every other
+  -- item goes through pgevents.write_stream below, which decides (and
+  -- words) every failure; nothing here makes an error row.
+  IF true = ANY (_simple) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
+    _xid := pg_catalog.pg_current_xact_id(); -- assigned: a simple item with events took a row lock
+    WITH ids AS (
+      SELECT g.k, (ev.v ->> 'id')::uuid AS id -- valid items only: the canonical form, checked
+        FROM pg_catalog.generate_series(1, _n) AS g(k)
+       CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(CASE WHEN _bad[g.k] IS NULL THEN _events[g.k] END) AS ev(v)
+       WHERE pg_catalog.jsonb_typeof(ev.v -> 'id') = 'string'
+    ), demoted AS (
+      SELECT d.k
+        FROM (SELECT pg_catalog.array_agg(g.k) AS ks
+                FROM pg_catalog.generate_series(1, _n) AS g(k)
+               GROUP BY _category[g.k], _stream[g.k]
+              HAVING pg_catalog.count(*) > 1) AS r
+       CROSS JOIN LATERAL pg_catalog.unnest(r.ks) AS d(k)
+      UNION ALL
+      SELECT d.k
+        FROM (SELECT pg_catalog.array_agg(i.k) AS ks FROM ids i GROUP BY i.id HAVING pg_catalog.count(*) > 1) AS r
+       CROSS JOIN LATERAL pg_catalog.unnest(r.ks) AS d(k)
+      UNION ALL
+      SELECT i.k -- (LIMIT: a probe of events_id_key per id, never a scan)
+        FROM ids i CROSS JOIN LATERAL (SELECT 1 FROM pgevents.events e WHERE e.id = i.id LIMIT 1) AS stored
+    )
+    SELECT pg_catalog.array_agg(COALESCE(f.fast, false) ORDER BY g.k),
+           pg_catalog.array_agg(f.position ORDER BY g.k),
+           pg_catalog.array_agg(f.observed_at ORDER BY g.k),
+           pg_catalog.jsonb_object_agg(_category[g.k] || E'\n' || _stream[g.k], g.k - 1) FILTER (WHERE f.fast)
+      INTO _fast, _base, _floor, _map
+      FROM pg_catalog.generate_series(1, _n) AS g(k)
+      LEFT JOIN LATERAL (
+        SELECT (l.transaction_id IS NULL OR l.transaction_id <= _xid)
+               AND CASE COALESCE(_condition[g.k] ->> 'type', 'none')
+                     WHEN 'none' THEN true
+                     WHEN 'stream_is_empty' THEN l.position IS NULL
+                     WHEN 'stream_exists' THEN l.position IS NOT NULL
+                     WHEN 'position_is' THEN
+                       CASE WHEN pg_catalog.jsonb_typeof(_condition[g.k] -> 'position') = 'number'
+                            THEN l.position IS NOT DISTINCT FROM (_condition[g.k] ->> 'position')::bigint
+                            ELSE l.position IS NULL END
+                     ELSE false
+                   END AS fast,
+               l.position, l.observed_at
+          FROM (SELECT 1) AS one
+          LEFT JOIN LATERAL (
+            SELECT e.position, e.observed_at, e.transaction_id
+              FROM pgevents.events e
+             WHERE e.category = _category[g.k] AND e.stream = _stream[g.k]
+             ORDER BY e.position DESC
+             LIMIT 1) AS l ON true
+         WHERE _simple[g.k] AND pg_catalog.jsonb_array_length(_events[g.k]) > 0
+           AND NOT EXISTS (SELECT 1 FROM demoted d WHERE d.k = g.k)
+      ) AS f ON true;
+  END IF;
+
+  -- 5. Each item in order. A run of consecutive fast items is one INSERT
+  -- (what pgevents.write_stream inserts for each: positions latest + 1...,
+  -- observed_at and occurred_at the clock or the stream's latest
+  -- observed_at when later), in item order, so sequence numbers follow the
+  -- items. Any other item: append's write (pgevents.write_stream, which
   -- returns the outcomes decided under the lock as the item's error row). A
   -- valid item runs as it is, unless it has a custom condition or an
   -- observed_at: that one runs in a subtransaction, so that whatever it
   -- raises is its own row.
-  FOR _k IN 1 .. _n LOOP
+  _k := 1;
+  WHILE _k <= _n LOOP
+    IF _fast[_k] THEN
+      _j := _k;
+      WHILE _j < _n AND _fast[_j + 1] LOOP
+        _j := _j + 1;
+      END LOOP;
+      _clock := pg_catalog.clock_timestamp();
+      RETURN QUERY
+        INSERT INTO pgevents.events AS e (id, category, stream, position, name, payload, metadata, occurred_at, observed_at)
+        SELECT COALESCE(x.id, pg_catalog.gen_random_uuid()),
+               _category[g.k], _stream[g.k], COALESCE(_base[g.k], -1) + x.ord, x.name, COALESCE(x.payload, 'null'::jsonb),
+               COALESCE(x.metadata, 'null'::jsonb),
+               GREATEST(_clock, _floor[g.k]), GREATEST(_clock, _floor[g.k])
+          FROM pg_catalog.generate_series(_k, _j) AS g(k)
+         CROSS JOIN LATERAL ROWS FROM (pg_catalog.jsonb_to_recordset(_events[g.k]) AS (id uuid, name text, payload jsonb, metadata jsonb))
+                 WITH ORDINALITY AS x(id, name, payload, metadata, ord)
+         ORDER BY g.k, x.ord
+        RETURNING (_map ->> (e.category || E'\n' || e.stream))::integer, NULL::text, NULL::text, NULL::text, NULL::text, e.*;
+      _k := _j + 1;
+      CONTINUE;
+    END IF;
     IF _bad[_k] THEN
       RETURN NEXT _errors[_k];
     ELSIF _simple[_k] OR NOT _isolate[_k] THEN
@@ -299,6 +411,7 @@ BEGIN
                         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::pgevents.append_batch_result;
       END;
     END IF;
+    _k := _k + 1;
   END LOOP;
 END;
 $$;

@@ -22,7 +22,7 @@
 --   "appendBatchTestLocks", deleted at the end)
 BEGIN;
 \ir helpers.psql
-SELECT plan(51);
+SELECT plan(59);
 
 SELECT has_function('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch(items) exists');
 SELECT function_returns('pgevents', 'append_batch', ARRAY['jsonb'], 'setof pgevents.append_batch_result', 'append_batch returns setof pgevents.append_batch_result');
@@ -269,6 +269,116 @@ SELECT results_eq(
   $$SELECT pgevents.stream_position('batch', 'limit'), pgevents.stream_position('batch', 'limit2')$$,
   $$VALUES (NULL::bigint, NULL::bigint)$$,
   'Over a limit of the call: nothing written');
+
+-- The set-based path: a mixed batch where some items are written by the
+-- one INSERT (simple, on a stream no other item names, no stored or shared
+-- ids, condition met) and the others go through pgevents.write_stream
+-- (unmet conditions, a stored-id retry, a stream named twice, a custom
+-- condition, bad input, ids shared by two items, an and-condition, an
+-- empty item). Each item's rows are what pgevents.append gives, called
+-- for each item in order (run first, in a savepoint that is rolled back).
+RESET ROLE;
+UPDATE pgevents.settings SET value = '1000' WHERE name = 'max_batch_items';
+SELECT count(*) FROM pgevents.append('batchMixed', 'existing', '[{"name": "A", "payload": 1}, {"name": "B", "payload": 2}]') \gset ignored_
+SELECT count(*) FROM pgevents.append('batchMixed', 'existing2', '[{"name": "A", "payload": 1}]') \gset ignored_
+SELECT count(*) FROM pgevents.append('batchMixed', 'existing3', '[{"name": "A", "payload": 1}]') \gset ignored_
+SELECT count(*) FROM pgevents.append('batchMixed', 'retry', '[{"id": "0190a6e0-0000-7000-8000-0000000000b1", "name": "R", "payload": 1}]') \gset ignored_
+-- Each item through pgevents.append, in order, each in a subtransaction:
+-- the rows append_batch should return (without the generated columns).
+CREATE FUNCTION pg_temp.one_by_one(p_items jsonb)
+  RETURNS TABLE (item int, error_code text, error_message text, error_detail text, error_hint text,
+                 category text, stream text, "position" bigint, name text, payload jsonb, metadata jsonb)
+  LANGUAGE plpgsql AS $$
+DECLARE
+  _item jsonb;
+  _k int;
+  _rows pgevents.events[];
+  _state text;
+  _message text;
+  _detail text;
+  _hint text;
+BEGIN
+  FOR _item, _k IN SELECT i.v, i.ord - 1 FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i(v, ord) ORDER BY i.ord LOOP
+    BEGIN
+      SELECT array_agg(e ORDER BY e.position) INTO _rows
+        FROM pgevents.append(_item ->> 'category', _item ->> 'stream', _item -> 'events',
+               CASE WHEN jsonb_typeof(_item -> 'condition') = 'object' THEN _item -> 'condition' END,
+               COALESCE(_item ->> 'scope', 'stream')) AS e;
+      IF _rows IS NULL THEN
+        RETURN QUERY SELECT _k, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text, NULL::jsonb, NULL::jsonb;
+      ELSE
+        RETURN QUERY SELECT _k, NULL::text, NULL::text, NULL::text, NULL::text, r.category, r.stream, r.position, r.name, r.payload, r.metadata
+                       FROM unnest(_rows) AS r ORDER BY r.position;
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS _state = RETURNED_SQLSTATE, _message = MESSAGE_TEXT, _detail = PG_EXCEPTION_DETAIL, _hint = PG_EXCEPTION_HINT;
+      RETURN QUERY SELECT _k, _state, _message, NULLIF(_detail, ''), NULLIF(_hint, ''), NULL::text, NULL::text, NULL::bigint, NULL::text, NULL::jsonb, NULL::jsonb;
+    END;
+  END LOOP;
+END;
+$$;
+SET LOCAL track_functions = 'all'; -- counts pgevents.write_stream's calls (pg_stat_xact_user_functions)
+SELECT $$[{"category": "batchMixed", "stream": "n1", "events": [{"name": "E", "payload": 0}, {"name": "F", "payload": 0.5}]},
+  {"category": "batchMixed", "stream": "existing", "events": [{"name": "E", "payload": 1}], "condition": {"type": "position_is", "position": 1}},
+  {"category": "batchMixed", "stream": "u1", "events": [{"name": "E", "payload": 2}], "condition": {"type": "stream_exists"}},
+  {"category": "batchMixed", "stream": "n2", "events": [{"name": "E", "payload": 3, "metadata": {"m": 3}}], "condition": {"type": "stream_is_empty"}},
+  {"category": "batchMixed", "stream": "retry", "events": [{"id": "0190a6e0-0000-7000-8000-0000000000b1", "name": "R", "payload": 1}], "condition": {"type": "position_is", "position": 0}},
+  {"category": "batchMixed", "stream": "rep", "events": [{"name": "E", "payload": 5}]},
+  {"category": "batchMixed", "stream": "rep", "events": [{"name": "E", "payload": 6}], "condition": {"type": "position_is", "position": 0}},
+  {"category": "batchMixed", "stream": "cust", "events": [{"name": "E", "payload": 7}], "condition": {"type": "batch_latest_name_is"}},
+  {"category": "batchMixed", "stream": "bad", "events": [{"name": "E"}]},
+  {"category": "batchMixed", "stream": "n3", "events": [{"name": "E", "payload": 9}], "condition": {"type": "position_is", "position": null}},
+  {"category": "batchMixed", "stream": "s1", "events": [{"id": "0190a6e0-0000-7000-8000-0000000000c1", "name": "E", "payload": 10}]},
+  {"category": "batchMixed", "stream": "s2", "events": [{"id": "0190a6e0-0000-7000-8000-0000000000c1", "name": "E", "payload": 10}]},
+  {"category": "batchMixed", "stream": "existing2", "events": [{"name": "E", "payload": 12}], "condition": {"type": "position_is", "position": 5}},
+  {"category": "batchMixed", "stream": "n4", "events": [{"id": "0190a6e0-0000-7000-8000-0000000000c2", "name": "E", "payload": 13}], "condition": {"type": "none"}},
+  {"category": "batchMixed", "stream": "n5", "events": [{"name": "E", "payload": 14}], "condition": {"type": "and", "conditions": [{"type": "stream_is_empty"}]}},
+  {"category": "batchMixed", "stream": "n6", "events": [], "condition": {"type": "stream_is_empty"}},
+  {"category": "batchMixed", "stream": "existing3", "events": [{"name": "E", "payload": 16}], "condition": {"type": "stream_exists"}},
+  {"category": "batchMixed", "stream": "n7", "events": [{"name": "E", "payload": 17}], "condition": {"type": "stream_exists"}}]$$ AS mixed \gset
+SAVEPOINT one_by_one;
+SET LOCAL ROLE append_batch_test_writer;
+SELECT jsonb_agg(to_jsonb(o) ORDER BY o.item, o.position) AS expected FROM pg_temp.one_by_one(:'mixed') AS o \gset
+RESET ROLE;
+ROLLBACK TO SAVEPOINT one_by_one;
+SELECT calls AS write_stream_calls FROM pg_stat_xact_user_functions WHERE schemaname = 'pgevents' AND funcname = 'write_stream' \gset
+SET LOCAL ROLE append_batch_test_writer;
+CREATE TEMP TABLE mixed AS SELECT * FROM pgevents.append_batch(:'mixed');
+RESET ROLE;
+SELECT is(
+  (SELECT calls FROM pg_stat_xact_user_functions WHERE schemaname = 'pgevents' AND funcname = 'write_stream') - :write_stream_calls,
+  11::bigint,
+  'Mixed batch: the 6 certainly-fine items take the set-based path, the 11 others (but the invalid one) pgevents.write_stream');
+SELECT results_eq(
+  $$SELECT to_jsonb(m) FROM (SELECT item, error_code, error_message, error_detail, error_hint, category, stream, position, name, payload, metadata
+                               FROM mixed ORDER BY item, position) AS m$$,
+  format('SELECT e FROM jsonb_array_elements(%L::jsonb) AS e', :'expected'),
+  'Mixed batch: each item''s rows (errors with message, DETAIL and hint) are what pgevents.append gives for it, in item order');
+SELECT results_eq(
+  $$SELECT item, error_code, stream, position FROM mixed ORDER BY item, position$$,
+  $$VALUES (0, NULL, 'n1', 0::bigint), (0, NULL, 'n1', 1), (1, NULL, 'existing', 2), (2, 'PE003', NULL, NULL), (3, NULL, 'n2', 0),
+           (4, NULL, 'retry', 0), (5, NULL, 'rep', 0), (6, NULL, 'rep', 1), (7, NULL, 'cust', 0), (8, 'PE102', NULL, NULL),
+           (9, NULL, 'n3', 0), (10, NULL, 's1', 0), (11, 'PE107', NULL, NULL), (12, 'PE001', NULL, NULL), (13, NULL, 'n4', 0),
+           (14, NULL, 'n5', 0), (15, NULL, NULL, NULL), (16, NULL, 'existing3', 1), (17, 'PE003', NULL, NULL)$$,
+  'Mixed batch: the outcomes');
+SELECT ok((SELECT bool_and(s > p) FROM (SELECT sequence_number AS s, lag(sequence_number) OVER (ORDER BY item, position) AS p
+                                          FROM mixed WHERE sequence_number IS NOT NULL AND item <> 4) AS x),
+  'Mixed batch: sequence numbers follow item order, fast and slow items alike');
+SELECT is((SELECT id FROM mixed WHERE item = 13), '0190a6e0-0000-7000-8000-0000000000c2'::uuid, 'A fast item keeps its given id');
+SELECT ok((SELECT bool_and(observed_at = occurred_at AND observed_at >= (SELECT max(observed_at) FROM pgevents.events WHERE category = 'batchMixed' AND stream = 'existing' AND position < 2))
+             FROM mixed WHERE item = 1),
+  'A fast item: occurred_at = observed_at, not before the stream''s latest');
+SELECT results_eq(
+  $$SELECT stream, count(*), max(position) FROM pgevents.events WHERE category = 'batchMixed' GROUP BY stream ORDER BY stream COLLATE "C"$$,
+  $$VALUES ('cust', 1::bigint, 0::bigint), ('existing', 3, 2), ('existing2', 1, 0), ('existing3', 2, 1), ('n1', 2, 1), ('n2', 1, 0),
+           ('n3', 1, 0), ('n4', 1, 0), ('n5', 1, 0), ('rep', 2, 1), ('retry', 1, 0), ('s1', 1, 0)$$,
+  'Mixed batch: positions gapless; nothing of the failed items (u1, bad, s2, existing2, n6, n7) written');
+SELECT results_eq(
+  $$SELECT item, sequence_number, transaction_id, id, category, stream, position, name, payload, metadata, occurred_at, observed_at
+      FROM mixed WHERE item IN (0, 3) ORDER BY item, position$$,
+  $$SELECT 0, * FROM pgevents.read_stream('batchMixed', 'n1', 0) UNION ALL SELECT 3, * FROM pgevents.read_stream('batchMixed', 'n2', 0)$$,
+  'Fast items return what read_stream returns');
+SET LOCAL ROLE append_batch_test_writer;
 
 -- Transaction id inversion on one item's stream: that item fails with
 -- 40001, the others are written. This transaction already has an id; a

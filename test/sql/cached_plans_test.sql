@@ -34,7 +34,8 @@ BEGIN
       _s || 'b', '{"events": [{"name": "H", "payload": 2}]}'::jsonb));
     -- append_batch (generic plans, forced): two items on one stream, a
     -- condition, ids, and a retry of the first append above (the
-    -- idempotency comparison), plus an item that fails.
+    -- idempotency comparison), plus an item that fails, and one for the
+    -- set-based path.
     PERFORM count(*) FROM pgevents.append_batch(jsonb_build_array(
       jsonb_build_object('category', _c, 'stream', _s || 'c', 'events',
         jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'name', 'I', 'payload', i))),
@@ -42,7 +43,11 @@ BEGIN
         'condition', '{"type": "position_is", "position": 0}'::jsonb),
       jsonb_build_object('category', _c, 'stream', _s, 'events', (SELECT jsonb_agg(jsonb_build_object('id', e.id, 'name', e.name,
         'payload', e.payload) ORDER BY e.position) FROM pgevents.read_stream(_c, _s) e WHERE e.position < 2)),
-      jsonb_build_object('category', _c, 'stream', _s, 'events', '[]'::jsonb, 'condition', '{"type": "stream_is_empty"}'::jsonb)));
+      jsonb_build_object('category', _c, 'stream', _s, 'events', '[]'::jsonb, 'condition', '{"type": "stream_is_empty"}'::jsonb),
+      -- the set-based path: a new stream, an id, a condition met
+      jsonb_build_object('category', _c, 'stream', _s || 'd', 'events',
+        jsonb_build_array(jsonb_build_object('id', gen_random_uuid(), 'name', 'K', 'payload', i)),
+        'condition', '{"type": "stream_is_empty"}'::jsonb)));
     PERFORM count(*) FROM pgevents.read_stream(_c, _s);
     PERFORM count(*) FROM pgevents.read_category(_c, '0', 0, 10);
     PERFORM count(*) FROM pgevents.read_log('0', 0, 10);
