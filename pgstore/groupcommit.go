@@ -64,7 +64,7 @@ const (
 	gcMaxItemBytes   = 64 << 10
 	// DefaultGroupCommitMaxAppendEvents is
 	// Config.GroupCommitMaxAppendEvents' default.
-	DefaultGroupCommitMaxAppendEvents = 4
+	DefaultGroupCommitMaxAppendEvents = 16
 	// gcTargetBatch is the batch size below which the group commit does not
 	// open another batch while one is in the database (see the flush
 	// policy).
