@@ -119,6 +119,9 @@ DECLARE
   _map jsonb;
   _xid xid8;
   _clock timestamptz;
+  _has_ids boolean;
+  _has_repeats boolean;
+  _demoted integer[];
 BEGIN
   IF pg_catalog.jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
     PERFORM pgevents.raise_invalid('PE102', 'items', 'must be a JSON array of {"category", "stream", "events", "condition", "scope"} objects');
@@ -156,11 +159,14 @@ BEGIN
          pg_catalog.array_agg(i.v -> 'events' ORDER BY i.ord),
          pg_catalog.array_agg(CASE WHEN pg_catalog.jsonb_typeof(i.v -> 'condition') <> 'null' THEN i.v -> 'condition' END ORDER BY i.ord),
          pg_catalog.array_agg(COALESCE(i.v ->> 'scope', 'stream') ORDER BY i.ord),
-         pg_catalog.array_agg(COALESCE(x.simple, false) ORDER BY i.ord)
-    INTO _count, _size, _category, _stream, _events, _condition, _scope, _simple
+         pg_catalog.array_agg(COALESCE(x.simple, false) ORDER BY i.ord),
+         COALESCE(pg_catalog.sum(x.ids), 0) > 0,
+         pg_catalog.count(DISTINCT (i.v ->> 'category') || E'\n' || (i.v ->> 'stream'))
+           < pg_catalog.count((i.v ->> 'category') || E'\n' || (i.v ->> 'stream'))
+    INTO _count, _size, _category, _stream, _events, _condition, _scope, _simple, _has_ids, _has_repeats
     FROM pg_catalog.jsonb_array_elements(p_items) WITH ORDINALITY AS i(v, ord)
     LEFT JOIN LATERAL (
-      SELECT ev.events, ev.bytes,
+      SELECT ev.events, ev.bytes, ev.ids,
              pg_catalog.jsonb_typeof(i.v -> 'category') = 'string'
                AND pg_catalog.length(i.v ->> 'category') BETWEEN 1 AND 255 AND (i.v ->> 'category') !~ '[[:cntrl:]]'
                AND pg_catalog.jsonb_typeof(i.v -> 'stream') = 'string'
@@ -180,7 +186,7 @@ BEGIN
                                          AND (i.v -> 'condition' -> 'position')::text ~ '^[0-9]{1,18}$'))))
                      ELSE false
                    END AS simple
-        FROM (SELECT pg_catalog.count(*) AS events,
+        FROM (SELECT pg_catalog.count(*) AS events, pg_catalog.count(e.v ->> 'id') AS ids,
                      pg_catalog.octet_length((i.v -> 'events')::text)::bigint AS bytes,
                      COALESCE(pg_catalog.bool_and(pgevents.is_valid_event(e.v)
                                                   AND NOT (e.v ? 'occurred_at' OR e.v ? 'observed_at')
@@ -308,27 +314,36 @@ BEGIN
   -- item goes through pgevents.write_stream below, which decides (and
   -- words) every failure; nothing here makes an error row.
   IF true = ANY (_simple) AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN
-    _xid := pg_catalog.pg_current_xact_id(); -- assigned: a simple item with events took a row lock
-    WITH ids AS (
-      SELECT g.k, (ev.v ->> 'id')::uuid AS id -- valid items only: the canonical form, checked
-        FROM pg_catalog.generate_series(1, _n) AS g(k)
-       CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(CASE WHEN _bad[g.k] IS NULL THEN _events[g.k] END) AS ev(v)
-       WHERE pg_catalog.jsonb_typeof(ev.v -> 'id') = 'string'
-    ), demoted AS (
-      SELECT d.k
-        FROM (SELECT pg_catalog.array_agg(g.k) AS ks
-                FROM pg_catalog.generate_series(1, _n) AS g(k)
-               GROUP BY _category[g.k], _stream[g.k]
-              HAVING pg_catalog.count(*) > 1) AS r
-       CROSS JOIN LATERAL pg_catalog.unnest(r.ks) AS d(k)
-      UNION ALL
-      SELECT d.k
-        FROM (SELECT pg_catalog.array_agg(i.k) AS ks FROM ids i GROUP BY i.id HAVING pg_catalog.count(*) > 1) AS r
-       CROSS JOIN LATERAL pg_catalog.unnest(r.ks) AS d(k)
-      UNION ALL
-      SELECT i.k -- (LIMIT: a probe of events_id_key per id, never a scan)
-        FROM ids i CROSS JOIN LATERAL (SELECT 1 FROM pgevents.events e WHERE e.id = i.id LIMIT 1) AS stored
-    )
+    -- (Every simple item with events took a row lock, which assigned the
+    -- transaction id; without one, no item is fast.)
+    _xid := pg_catalog.pg_current_xact_id_if_assigned();
+    -- The items that may not be fast whatever their stream holds: those on
+    -- a stream another item names, and those with an id that is stored or
+    -- in another item (one probe of events_id_key per id). Only looked for
+    -- when the item pass saw a stream named twice, or ids.
+    IF _has_ids OR _has_repeats THEN
+      WITH ids AS (
+        SELECT g.k, (ev.v ->> 'id')::uuid AS id -- valid items only: the canonical form, checked
+          FROM pg_catalog.generate_series(1, _n) AS g(k)
+         CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(CASE WHEN _bad[g.k] IS NULL AND _has_ids THEN _events[g.k] END) AS ev(v)
+         WHERE pg_catalog.jsonb_typeof(ev.v -> 'id') = 'string'
+      )
+      SELECT pg_catalog.array_agg(d.k) INTO _demoted
+        FROM (SELECT r.k
+                FROM (SELECT pg_catalog.array_agg(g.k) AS ks
+                        FROM pg_catalog.generate_series(1, _n) AS g(k)
+                       WHERE _has_repeats
+                       GROUP BY _category[g.k], _stream[g.k]
+                      HAVING pg_catalog.count(*) > 1) AS t
+               CROSS JOIN LATERAL pg_catalog.unnest(t.ks) AS r(k)
+              UNION ALL
+              SELECT r.k
+                FROM (SELECT pg_catalog.array_agg(i.k) AS ks FROM ids i GROUP BY i.id HAVING pg_catalog.count(*) > 1) AS t
+               CROSS JOIN LATERAL pg_catalog.unnest(t.ks) AS r(k)
+              UNION ALL
+              SELECT i.k -- (LIMIT: a probe of events_id_key per id, never a scan)
+                FROM ids i CROSS JOIN LATERAL (SELECT 1 FROM pgevents.events e WHERE e.id = i.id LIMIT 1) AS stored) AS d;
+    END IF;
     SELECT pg_catalog.array_agg(COALESCE(f.fast, false) ORDER BY g.k),
            pg_catalog.array_agg(f.position ORDER BY g.k),
            pg_catalog.array_agg(f.observed_at ORDER BY g.k),
@@ -336,7 +351,7 @@ BEGIN
       INTO _fast, _base, _floor, _map
       FROM pg_catalog.generate_series(1, _n) AS g(k)
       LEFT JOIN LATERAL (
-        SELECT (l.transaction_id IS NULL OR l.transaction_id <= _xid)
+        SELECT _xid IS NOT NULL AND (l.transaction_id IS NULL OR l.transaction_id <= _xid)
                AND CASE COALESCE(_condition[g.k] ->> 'type', 'none')
                      WHEN 'none' THEN true
                      WHEN 'stream_is_empty' THEN l.position IS NULL
@@ -356,7 +371,7 @@ BEGIN
              ORDER BY e.position DESC
              LIMIT 1) AS l ON true
          WHERE _simple[g.k] AND pg_catalog.jsonb_array_length(_events[g.k]) > 0
-           AND NOT EXISTS (SELECT 1 FROM demoted d WHERE d.k = g.k)
+           AND (_demoted IS NULL OR g.k <> ALL (_demoted))
       ) AS f ON true;
   END IF;
 

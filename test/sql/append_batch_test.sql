@@ -17,12 +17,18 @@
 -- - Transaction id inversion on one item's stream: that item's row is 40001,
 --   the others are written (dblink, category "appendBatchTestInversion",
 --   deleted at the end)
+-- - The set-based path: a mixed batch (fast items and every kind of slow
+--   one) gives each item what pgevents.append gives it, in item order,
+--   and the certainly-fine items do not call pgevents.write_stream
+-- - REPEATABLE READ: the set-based path is not taken; an item whose stream
+--   was appended to since the snapshot is 40001 (dblink, category
+--   "appendBatchTestRR", deleted at the end)
 -- - Lock order: a batch holds its first stream (byte order) while it waits
 --   for a later one, whatever the item order (dblink, category
 --   "appendBatchTestLocks", deleted at the end)
 BEGIN;
 \ir helpers.psql
-SELECT plan(59);
+SELECT plan(60);
 
 SELECT has_function('pgevents', 'append_batch', ARRAY['jsonb'], 'append_batch(items) exists');
 SELECT function_returns('pgevents', 'append_batch', ARRAY['jsonb'], 'setof pgevents.append_batch_result', 'append_batch returns setof pgevents.append_batch_result');
@@ -450,6 +456,26 @@ SELECT results_eq(
 SELECT dblink_disconnect('lock_a') \gset ignored_
 SELECT dblink_disconnect('lock_b') \gset ignored_
 
+-- REPEATABLE READ: the latest event is read from the transaction's
+-- snapshot, so the set-based path is not taken; an item whose stream was
+-- appended to since then fails alone with 40001 (pgevents.write_stream
+-- turns the unique violation into the item's row), the others are written.
+-- (Taken, the one INSERT would fail the whole call with 23505.) Committed
+-- setup in category "appendBatchTestRR", deleted at the end.
+SELECT n FROM dblink(pg_temp.dsn(), $$SELECT count(*) FROM pgevents.append('appendBatchTestRR', 'rr-1', '[{"name": "Setup", "payload": 0}]')$$) AS t(n bigint) \gset ignored_
+SELECT dblink_connect('rr', pg_temp.dsn()) \gset ignored_
+SELECT dblink_exec('rr', 'BEGIN ISOLATION LEVEL REPEATABLE READ') \gset ignored_
+SELECT n FROM dblink('rr', 'SELECT count(*) FROM pgevents.events') AS t(n bigint) \gset ignored_
+SELECT n FROM dblink(pg_temp.dsn(), $$SELECT count(*) FROM pgevents.append('appendBatchTestRR', 'rr-1', '[{"name": "Concurrent", "payload": 1}]')$$) AS t(n bigint) \gset ignored_
+SELECT results_eq(
+  $$SELECT * FROM dblink('rr', $q$SELECT item, error_code, position FROM pgevents.append_batch('[
+      {"category": "appendBatchTestRR", "stream": "rr-0", "events": [{"name": "E", "payload": 0}]},
+      {"category": "appendBatchTestRR", "stream": "rr-1", "events": [{"name": "E", "payload": 1}]}]')$q$) AS t(item int, error_code text, position bigint)$$,
+  $$VALUES (0, NULL::text, 0::bigint), (1, '40001', NULL)$$,
+  'REPEATABLE READ: the item on a stream appended to since the snapshot is 40001, the other is written');
+SELECT dblink_exec('rr', 'ROLLBACK') \gset ignored_
+SELECT dblink_disconnect('rr') \gset ignored_
+
 SELECT * FROM finish();
 ROLLBACK;
 
@@ -463,3 +489,7 @@ SET session_replication_role = replica;
 DELETE FROM pgevents.events WHERE category = 'appendBatchTestLocks';
 RESET session_replication_role;
 DELETE FROM pgevents.streams WHERE category = 'appendBatchTestLocks';
+SET session_replication_role = replica;
+DELETE FROM pgevents.events WHERE category = 'appendBatchTestRR';
+RESET session_replication_role;
+DELETE FROM pgevents.streams WHERE category = 'appendBatchTestRR';
