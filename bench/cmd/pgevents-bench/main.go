@@ -166,6 +166,7 @@ func benchmark(ctx context.Context, cfg config) error {
 		return err
 	}
 	log.Printf("PostgreSQL %s, fsync=%s, synchronous_commit=%s", version, fsync, syncCommit)
+	findPostmaster(ctx, admin)
 
 	if !cfg.skipLoad {
 		t0 := time.Now()
@@ -350,6 +351,7 @@ func renderReport(cfg config, version, fsync, syncCommit string, results []resul
 		"Ratios compare variants of the same group and client count, measured interleaved in this run.\n")
 	writeTargets(&b, results, base)
 	writeBatchStats(&b, results)
+	writeCPU(&b, results)
 	return b.String()
 }
 
