@@ -78,6 +78,12 @@ type Config struct {
 	// Defaults to DefaultGroupCommitMaxInFlight() (2 × GOMAXPROCS, at
 	// least 4).
 	GroupCommitMaxInFlight int
+	// GroupCommitMinBatch: while batches are in the database, the next one
+	// is not sent (unless a batch ends) before it holds its share of the
+	// appends in progress and at least GroupCommitMinBatch of them (or
+	// half of them, or 32 events), so that batches stay big. Defaults to
+	// DefaultGroupCommitMinBatch (8).
+	GroupCommitMinBatch int
 	// MaxRetries is how many times an operation that runs in a transaction
 	// the Store owns (every call on a Store not bound to a caller's
 	// transaction) is retried after a retryable conflict: an error matching
@@ -147,6 +153,13 @@ func (cfg *Config) withDefaults() (Config, error) {
 			c.GroupCommitMaxBatch, DefaultGroupCommitMaxBatch)
 	case c.GroupCommitMaxBatch == 0:
 		c.GroupCommitMaxBatch = DefaultGroupCommitMaxBatch
+	}
+	switch {
+	case c.GroupCommitMinBatch < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMinBatch %d: must not be negative (0 means the default, %d)",
+			c.GroupCommitMinBatch, DefaultGroupCommitMinBatch)
+	case c.GroupCommitMinBatch == 0:
+		c.GroupCommitMinBatch = DefaultGroupCommitMinBatch
 	}
 	switch {
 	case c.GroupCommitMaxAppendEvents < 0:

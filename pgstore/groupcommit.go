@@ -36,7 +36,7 @@ import (
 // latency of 1 to maxInFlight writers is that of a plain append), or when
 // a second batch is queued, or when the queue holds its share of the
 // appends in progress (n = in the database + queued): ceil(n /
-// maxInFlight), but at least min(gcTargetBatch, ceil(n / 2)) appends or
+// maxInFlight), but at least min(minItems, ceil(n / 2)) appends or
 // gcTargetEvents events. Otherwise the queue keeps collecting until a
 // batch in the database ends, whose flusher then sends it. Without the
 // share rule, the first caller back from a batch would find a free slot
@@ -69,10 +69,10 @@ const (
 	// the same appends sent alone (at 16 writers, the same); an append of
 	// many more events already shares its transaction among them.
 	DefaultGroupCommitMaxAppendEvents = 16
-	// gcTargetBatch is the batch size below which the group commit does not
-	// open another batch while one is in the database (see the flush
-	// policy).
-	gcTargetBatch = 8
+	// DefaultGroupCommitMinBatch is Config.GroupCommitMinBatch's default:
+	// the batch size below which the group commit does not open another
+	// batch while one is in the database (see the flush policy).
+	DefaultGroupCommitMinBatch = 8
 	// gcTargetEvents: a batch of this many events is big enough too.
 	gcTargetEvents = 32
 )
@@ -125,6 +125,7 @@ type groupCommit struct {
 	maxItemEvents int
 	maxInFlight   int
 	maxItems      int
+	minItems      int
 	s             *Store
 	// callHook, when set, replaces the database call of a batch (tests of
 	// the flush policy without a database).
@@ -210,8 +211,8 @@ func (st *gcStats) add(retries, fallbacks int64) {
 }
 
 func newGroupCommit(s *Store, maxItems, maxInFlight, maxItemEvents int) *groupCommit {
-	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes, maxEvents: gcMaxBatchEvents,
-		maxItemEvents: maxItemEvents}
+	return &groupCommit{s: s, maxItems: maxItems, minItems: DefaultGroupCommitMinBatch, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes,
+		maxEvents: gcMaxBatchEvents, maxItemEvents: maxItemEvents}
 }
 
 // append is AppendEvents through the group commit.
@@ -314,7 +315,7 @@ func (g *groupCommit) due() bool {
 		return true
 	}
 	return len(b.items) >= (total+g.maxInFlight-1)/g.maxInFlight &&
-		(len(b.items) >= min(gcTargetBatch, (total+1)/2) || b.nEvents >= gcTargetEvents)
+		(len(b.items) >= min(g.minItems, (total+1)/2) || b.nEvents >= gcTargetEvents)
 }
 
 func (g *groupCommit) newBatch() *gcBatch {

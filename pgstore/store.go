@@ -61,6 +61,7 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 	if !c.DisableGroupCommit {
 		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)),
 			c.GroupCommitMaxAppendEvents)
+		s.group.minItems = c.GroupCommitMinBatch
 	}
 	return s, nil
 }

@@ -29,7 +29,7 @@ func TestNew(t *testing.T) {
 		s, err := New(pool, nil)
 		require.NoError(t, err)
 		require.Equal(t, Config{GroupCommitMaxAppendEvents: DefaultGroupCommitMaxAppendEvents, GroupCommitMaxBatch: DefaultGroupCommitMaxBatch,
-			GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(), MaxRetries: DefaultMaxRetries, RetryBackoff: DefaultRetryBackoff}, s.cfg)
+			GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(), GroupCommitMinBatch: DefaultGroupCommitMinBatch, MaxRetries: DefaultMaxRetries, RetryBackoff: DefaultRetryBackoff}, s.cfg)
 	})
 
 	t.Run("CopiesAndInterpretsConfig", func(t *testing.T) {
@@ -40,7 +40,7 @@ func TestNew(t *testing.T) {
 		require.NoError(t, err)
 		cfg.RetryBackoff = time.Hour
 		require.Equal(t, Config{GroupCommitMaxAppendEvents: DefaultGroupCommitMaxAppendEvents, GroupCommitMaxBatch: DefaultGroupCommitMaxBatch,
-			GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(), MaxRetries: 0, RetryBackoff: time.Second}, s.cfg)
+			GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(), GroupCommitMinBatch: DefaultGroupCommitMinBatch, MaxRetries: 0, RetryBackoff: time.Second}, s.cfg)
 	})
 
 	t.Run("InvalidConfig", func(t *testing.T) {
