@@ -764,6 +764,25 @@ func TestGroupCommit_FlushPolicy(t *testing.T) {
 		queue(c.queued)
 		require.Equal(t, c.due, g.due(), c.why)
 	}
+	// The default bounds on 2 cores: 4 batches in flight, batches of 8.
+	g = newGroupCommit(&Store{}, 64, 4, DefaultGroupCommitMaxAppendEvents)
+	for _, c := range []struct {
+		busy, inDB, queued int
+		due                bool
+		why                string
+	}{
+		{0, 0, 1, true, "idle: at once"},
+		{3, 3, 1, true, "4 writers: alone"},
+		{1, 4, 1, false, "5 writers: wait for a second"},
+		{1, 8, 7, false, "16 writers: wait for 8"},
+		{1, 8, 8, true, "16 writers: two batches of 8"},
+		{3, 48, 15, false, "64 writers: wait for 16"},
+		{3, 48, 16, true, "64 writers: four batches of 16"},
+	} {
+		g.busy, g.inDB = c.busy, c.inDB
+		queue(c.queued)
+		require.Equal(t, c.due, g.due(), c.why)
+	}
 	// A second batch queued (the first is full, or holds the stream) is due.
 	g.busy, g.inDB = 1, 100
 	queue(1)
