@@ -43,12 +43,15 @@ import (
 // and leave alone, and the batches would shrink to a few items each (a
 // prototype's 16 writers: ~4 items per batch); with it, the batches in the
 // database stay about equal and big: 16 writers make 2 batches of 8, 64
-// make 4 of 16 (with 4 slots). Measured on 2 shared cores (make bench,
-// driver rows, with the set-based append_batch): at 64 writers 4 slots
-// did 1.1x the former default of 16 slots (8 batches of 8) and 2 slots
-// 1.15x, while at 16 writers 2 batches of 8 did about as well as 16
-// appends alone (0.5-0.6x raw INSERTs either way on a loaded machine);
-// 4 slots keep 4 writers alone (their p99 is that of a plain append).
+// make 4 of 16 (with 4 slots). Measured on 2 cores shared with other
+// jobs (make bench, driver rows, with the set-based append_batch; cluster
+// + client CPU per event, which is what a CPU-bound machine pays): at 16
+// writers 2 batches of 8 took 235-277 µs/event against 499-665 alone (and
+// 363 as 4 batches of 4), at 64 writers 4 batches of 16 took 195-200
+// against 225 as the former default's 8 batches of 8; raw one-row INSERTs
+// took 185-233 at 16 and 213-238 at 64. Events/s on that loaded machine
+// did not follow (the scheduler gives 2 busy backends less of the cores
+// than 16): at 16 writers the batches did 0.8-1.2x appending alone.
 
 // Group commit defaults.
 const (
@@ -65,9 +68,10 @@ const (
 	gcMaxItemBytes   = 64 << 10
 	// DefaultGroupCommitMaxAppendEvents is
 	// Config.GroupCommitMaxAppendEvents' default. With the set-based
-	// append_batch, 10-event appends coalesced at 64 writers did 1.2-1.6x
-	// the same appends sent alone (at 16 writers, the same); an append of
-	// many more events already shares its transaction among them.
+	// append_batch, coalesced 10-event appends took 58-62 µs/event of
+	// cluster + client CPU at 64 writers against 103-108 sent alone (raw
+	// 10-row INSERTs: 61-63); an append of many more events already
+	// shares its transaction among them.
 	DefaultGroupCommitMaxAppendEvents = 16
 	// DefaultGroupCommitMinBatch is Config.GroupCommitMinBatch's default:
 	// the batch size below which the group commit does not open another
