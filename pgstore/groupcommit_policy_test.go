@@ -238,6 +238,13 @@ func everyCallReturns(t *testing.T, maxItems, maxInFlight, writers, streams int)
 		t.Error(p)
 	}
 	require.LessOrEqual(t, maxSeen.Load(), int32(maxInFlight), "batches in the database at once")
+	// A flusher may still be between answering its last callers and
+	// releasing its slot: it must release it soon (a leaked slot never is).
+	waitFor(t, "every flusher slot released", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.inFlight == 0
+	})
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	require.Zero(t, g.inFlight, "slots held at the end")
