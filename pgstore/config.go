@@ -20,11 +20,12 @@ const (
 )
 
 // DefaultGroupCommitMaxInFlight returns Config.GroupCommitMaxInFlight's
-// default: 8 × runtime.GOMAXPROCS(0), at least 16. Up to that many
-// concurrent appends each go alone (measured on 2 cores: 16 writers did no
-// better coalesced, 64 writers did best as 8 batches of 8).
+// default: 2 × runtime.GOMAXPROCS(0), at least 4. Up to that many
+// concurrent appends each go alone (so latency at low concurrency is that
+// of a plain append); beyond, the appends in progress are shared among at
+// most that many batches (see Config.GroupCommitMaxInFlight).
 func DefaultGroupCommitMaxInFlight() int {
-	return max(16, 8*runtime.GOMAXPROCS(0))
+	return max(4, 2*runtime.GOMAXPROCS(0))
 }
 
 // maxBackoffDoublings caps the exponential growth of the retry backoff at
@@ -55,19 +56,34 @@ type Config struct {
 	// are in the database collect into the next one. Every caller gets its
 	// own result or its own error, exactly as without coalescing; see
 	// AppendEvents for what a context ending mid-way means. AppendEventsTx,
-	// WithTx stores, AppendStreams and appends of more than 4 events
-	// (which share their transaction among their events already) are never
-	// coalesced. Defaults to false (group commit on).
+	// WithTx stores, AppendStreams and appends of more than
+	// GroupCommitMaxAppendEvents events (which share their transaction
+	// among their events already) are never coalesced. Defaults to false
+	// (group commit on).
 	DisableGroupCommit bool
 	// GroupCommitMaxBatch is the most appends one append_batch call
 	// carries. Defaults to DefaultGroupCommitMaxBatch (64).
 	GroupCommitMaxBatch int
+	// GroupCommitMaxAppendEvents: appends of more events are never
+	// coalesced (each goes alone, through pgevents.append: such an append
+	// already shares its transaction among its events). Defaults to
+	// DefaultGroupCommitMaxAppendEvents (16).
+	GroupCommitMaxAppendEvents int
 	// GroupCommitMaxInFlight is how many append_batch calls the group
 	// commit runs at once, each on a connection of the pool (never more
-	// than the pool's MaxConns). Fewer run while few appends are in
-	// progress: another batch is opened only for about 8 appends or more.
-	// Defaults to DefaultGroupCommitMaxInFlight().
+	// than the pool's MaxConns). While no more appends are in progress than
+	// that, each goes alone; beyond, the next batch collects while batches
+	// are in the database, and is sent when one ends or when it holds its
+	// share of the appends in progress (and at least 8, or half of them).
+	// Defaults to DefaultGroupCommitMaxInFlight() (2 × GOMAXPROCS, at
+	// least 4).
 	GroupCommitMaxInFlight int
+	// GroupCommitMinBatch: while batches are in the database, the next one
+	// is not sent (unless a batch ends) before it holds its share of the
+	// appends in progress and at least GroupCommitMinBatch of them (or
+	// half of them, or 32 events), so that batches stay big. Defaults to
+	// DefaultGroupCommitMinBatch (8).
+	GroupCommitMinBatch int
 	// MaxRetries is how many times an operation that runs in a transaction
 	// the Store owns (every call on a Store not bound to a caller's
 	// transaction) is retried after a retryable conflict: an error matching
@@ -139,9 +155,23 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.GroupCommitMaxBatch = DefaultGroupCommitMaxBatch
 	}
 	switch {
+	case c.GroupCommitMinBatch < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMinBatch %d: must not be negative (0 means the default, %d)",
+			c.GroupCommitMinBatch, DefaultGroupCommitMinBatch)
+	case c.GroupCommitMinBatch == 0:
+		c.GroupCommitMinBatch = DefaultGroupCommitMinBatch
+	}
+	switch {
+	case c.GroupCommitMaxAppendEvents < 0:
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxAppendEvents %d: must not be negative (0 means the default, %d)",
+			c.GroupCommitMaxAppendEvents, DefaultGroupCommitMaxAppendEvents)
+	case c.GroupCommitMaxAppendEvents == 0:
+		c.GroupCommitMaxAppendEvents = DefaultGroupCommitMaxAppendEvents
+	}
+	switch {
 	case c.GroupCommitMaxInFlight < 0:
-		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxInFlight %d: must not be negative (0 means the default, GOMAXPROCS)",
-			c.GroupCommitMaxInFlight)
+		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxInFlight %d: must not be negative (0 means the default, %d)",
+			c.GroupCommitMaxInFlight, DefaultGroupCommitMaxInFlight())
 	case c.GroupCommitMaxInFlight == 0:
 		c.GroupCommitMaxInFlight = DefaultGroupCommitMaxInFlight()
 	}

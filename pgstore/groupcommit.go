@@ -21,33 +21,37 @@ import (
 // Group commit: concurrent AppendEvents calls on a Store that owns its
 // transactions are coalesced into pgevents.append_batch calls, each one
 // transaction carrying many independent appends (one item per stream per
-// batch), so that many writers share each commit's cost.
+// batch), so that many writers share each commit's cost, and the batch
+// function's set-based path writes the common items with one INSERT.
 //
 // The flush policy: at most maxInFlight batches are in the database at
-// once, each sent by a flusher goroutine that holds one of maxInFlight
-// slots. Appends collect in the queue (batches of at most maxItems, one
-// item per stream). The first queued batch is sent by a free slot (or by
-// the flusher whose batch just ended) when nothing is in the database (an
-// idle store sends at once: no added latency), or when no more appends are
-// in progress than slots (each goes alone, as without group commit: pairs
-// of appends measured slower than two appends alone at 4 writers), or when
+// once (default 2 × GOMAXPROCS, at least 4: about the cores, plus as many
+// again to overlap the commits' WAL flushes), each sent by a flusher
+// goroutine that holds one of maxInFlight slots. Appends collect in the
+// queue (batches of at most maxItems, one item per stream). The first
+// queued batch is sent by a free slot (or by the flusher whose batch just
+// ended) when nothing is in the database (an idle store sends at once: no
+// added latency, and no timer anywhere), or when no more appends are in
+// progress than slots (each goes alone, as without group commit: the
+// latency of 1 to maxInFlight writers is that of a plain append), or when
 // a second batch is queued, or when the queue holds its share of the
-// appends in progress
-// (n = in the database + queued): ceil(n / maxInFlight), but at least
-// min(gcTargetBatch, ceil(n / 2)) appends or gcTargetEvents events.
-// Otherwise the queue keeps collecting
-// until a batch in the database ends, whose flusher then sends it: no
-// timer. Without the share rule, the first caller back from a batch would
-// find a free slot and leave alone, and the batches would shrink to a few
-// items each (a prototype's 16 writers: ~4 items per batch); with it, the
-// batches in the database stay about equal, of about gcTargetBatch appends
-// or more (n / maxInFlight), and more batches are in the database as more
-// appends are (the commits' WAL flushes overlap with the other batches'
-// work). Measured on 2 cores (make bench, driver rows): 64 writers did
-// best as 8 batches of 8 (1.05-1.65x the uncoalesced driver over six
-// runs), better than 4 of 16 or 2 of 32; 16 writers did no better as 2
-// batches of 8 than alone, hence the default of 16 batches in flight, up
-// to which appends go alone.
+// appends in progress (n = in the database + queued): ceil(n /
+// maxInFlight), but at least min(minItems, ceil(n / 2)) appends or
+// gcTargetEvents events. Otherwise the queue keeps collecting until a
+// batch in the database ends, whose flusher then sends it. Without the
+// share rule, the first caller back from a batch would find a free slot
+// and leave alone, and the batches would shrink to a few items each (a
+// prototype's 16 writers: ~4 items per batch); with it, the batches in the
+// database stay about equal and big: 16 writers make 2 batches of 8, 64
+// make 4 of 16 (with 4 slots). Measured on 2 cores shared with other
+// jobs (make bench, driver rows, with the set-based append_batch; cluster
+// + client CPU per event, which is what a CPU-bound machine pays): at 16
+// writers 2 batches of 8 took 235-277 µs/event against 499-665 alone (and
+// 363 as 4 batches of 4), at 64 writers 4 batches of 16 took 195-200
+// against 225 as the former default's 8 batches of 8; raw one-row INSERTs
+// took 185-233 at 16 and 213-238 at 64. Events/s on that loaded machine
+// did not follow (the scheduler gives 2 busy backends less of the cores
+// than 16): at 16 writers the batches did 0.8-1.2x appending alone.
 
 // Group commit defaults.
 const (
@@ -62,16 +66,17 @@ const (
 	gcMaxBatchBytes  = 1 << 20
 	gcMaxBatchEvents = 1000
 	gcMaxItemBytes   = 64 << 10
-	// gcMaxItemEvents: an append of more events is sent alone, through
-	// pgevents.append. Such an append already shares its transaction among
-	// its events, and coalescing 10-event appends measured no faster than
-	// sending them alone (0.55-0.76x raw 10-row INSERTs either way at 16 and
-	// 64 writers, often slower), while 1-event appends gained at 64 writers.
-	gcMaxItemEvents = 4
-	// gcTargetBatch is the batch size below which the group commit does not
-	// open another batch while one is in the database (see the flush
-	// policy).
-	gcTargetBatch = 8
+	// DefaultGroupCommitMaxAppendEvents is
+	// Config.GroupCommitMaxAppendEvents' default. With the set-based
+	// append_batch, coalesced 10-event appends took 58-62 µs/event of
+	// cluster + client CPU at 64 writers against 103-108 sent alone (raw
+	// 10-row INSERTs: 61-63); an append of many more events already
+	// shares its transaction among them.
+	DefaultGroupCommitMaxAppendEvents = 16
+	// DefaultGroupCommitMinBatch is Config.GroupCommitMinBatch's default:
+	// the batch size below which the group commit does not open another
+	// batch while one is in the database (see the flush policy).
+	DefaultGroupCommitMinBatch = 8
 	// gcTargetEvents: a batch of this many events is big enough too.
 	gcTargetEvents = 32
 )
@@ -124,7 +129,11 @@ type groupCommit struct {
 	maxItemEvents int
 	maxInFlight   int
 	maxItems      int
+	minItems      int
 	s             *Store
+	// callHook, when set, replaces the database call of a batch (tests of
+	// the flush policy without a database).
+	callHook func(ctx context.Context, items []*gcItem) ([]gcResult, error)
 
 	mu       sync.Mutex
 	busy     int // flushers in a database call
@@ -205,9 +214,9 @@ func (st *gcStats) add(retries, fallbacks int64) {
 	st.mu.Unlock()
 }
 
-func newGroupCommit(s *Store, maxItems, maxInFlight int) *groupCommit {
-	return &groupCommit{s: s, maxItems: maxItems, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes, maxEvents: gcMaxBatchEvents,
-		maxItemEvents: gcMaxItemEvents}
+func newGroupCommit(s *Store, maxItems, maxInFlight, maxItemEvents int) *groupCommit {
+	return &groupCommit{s: s, maxItems: maxItems, minItems: DefaultGroupCommitMinBatch, maxInFlight: maxInFlight, maxBytes: gcMaxBatchBytes,
+		maxEvents: gcMaxBatchEvents, maxItemEvents: maxItemEvents}
 }
 
 // append is AppendEvents through the group commit.
@@ -310,7 +319,7 @@ func (g *groupCommit) due() bool {
 		return true
 	}
 	return len(b.items) >= (total+g.maxInFlight-1)/g.maxInFlight &&
-		(len(b.items) >= min(gcTargetBatch, (total+1)/2) || b.nEvents >= gcTargetEvents)
+		(len(b.items) >= min(g.minItems, (total+1)/2) || b.nEvents >= gcTargetEvents)
 }
 
 func (g *groupCommit) newBatch() *gcBatch {
@@ -593,6 +602,9 @@ func (g *groupCommit) answer(items []*gcItem, results []gcResult) (answered int)
 // item (unless batchOnly). The error is that of the call as a whole; each
 // item's own error is in its result, interpreted.
 func (g *groupCommit) call(ctx context.Context, items []*gcItem) ([]gcResult, error) {
+	if g.callHook != nil {
+		return g.callHook(ctx, items)
+	}
 	return g.s.callBatch(ctx, g.s.pool, items, !g.batchOnly)
 }
 

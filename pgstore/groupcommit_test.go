@@ -374,7 +374,7 @@ func TestGroupCommit_FallsBackWhenTheBatchFails(t *testing.T) {
 
 // TestGroupCommit_NeverCoalescesCallerTransactions: appends in a caller's
 // transaction, multi-stream appends and appends of more than
-// gcMaxItemEvents events never go through the group commit.
+// DefaultGroupCommitMaxAppendEvents events never go through the group commit.
 func TestGroupCommit_NeverCoalescesCallerTransactions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -387,7 +387,7 @@ func TestGroupCommit_NeverCoalescesCallerTransactions(t *testing.T) {
 	_, err = b.store.AppendStreams(ctx, &pgevents.AppendStreamsParams{Category: "tx",
 		Streams: map[string]pgevents.StreamAppend{"b": {Events: []pgevents.NewEvent{ev("B", `{}`)}}}})
 	require.NoError(t, err)
-	big := make([]pgevents.NewEvent, gcMaxItemEvents+1)
+	big := make([]pgevents.NewEvent, DefaultGroupCommitMaxAppendEvents+1)
 	for i := range big {
 		big[i] = ev("Big", `{}`)
 	}
@@ -411,7 +411,19 @@ func TestGroupCommit_Config(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, DefaultGroupCommitMaxBatch, s.group.maxItems)
 	require.Equal(t, 3, s.group.maxInFlight, "never more than the pool's connections")
-	require.GreaterOrEqual(t, DefaultGroupCommitMaxInFlight(), 16)
+	require.GreaterOrEqual(t, DefaultGroupCommitMaxInFlight(), 4)
+	require.Equal(t, DefaultGroupCommitMaxAppendEvents, s.group.maxItemEvents)
+	_, err = New(pool, &Config{GroupCommitMaxAppendEvents: -1})
+	require.ErrorContains(t, err, "GroupCommitMaxAppendEvents")
+	s, err = New(pool, &Config{GroupCommitMaxAppendEvents: 3})
+	require.NoError(t, err)
+	require.Equal(t, 3, s.group.maxItemEvents)
+	require.Equal(t, DefaultGroupCommitMinBatch, s.group.minItems)
+	_, err = New(pool, &Config{GroupCommitMinBatch: -1})
+	require.ErrorContains(t, err, "GroupCommitMinBatch")
+	s, err = New(pool, &Config{GroupCommitMinBatch: 2})
+	require.NoError(t, err)
+	require.Equal(t, 2, s.group.minItems)
 	s, err = New(pool, &Config{GroupCommitMaxInFlight: 2, GroupCommitMaxBatch: 5})
 	require.NoError(t, err)
 	require.Equal(t, 2, s.group.maxInFlight)
@@ -721,7 +733,7 @@ func TestStore_AppendBatch(t *testing.T) {
 // flush policy in groupcommit.go).
 func TestGroupCommit_FlushPolicy(t *testing.T) {
 	t.Parallel()
-	g := newGroupCommit(&Store{}, 64, 8)
+	g := newGroupCommit(&Store{}, 64, 8, DefaultGroupCommitMaxAppendEvents)
 	queue := func(n int) {
 		g.queue, g.queued = nil, 0
 		for i := range n {
@@ -747,6 +759,25 @@ func TestGroupCommit_FlushPolicy(t *testing.T) {
 		{7, 56, 8, true, "64 writers: eight batches of 8"},
 		{7, 112, 15, false, "128 writers: wait for 16 (8 in flight at most)"},
 		{7, 112, 16, true, "128 writers: eight batches of 16"},
+	} {
+		g.busy, g.inDB = c.busy, c.inDB
+		queue(c.queued)
+		require.Equal(t, c.due, g.due(), c.why)
+	}
+	// The default bounds on 2 cores: 4 batches in flight, batches of 8.
+	g = newGroupCommit(&Store{}, 64, 4, DefaultGroupCommitMaxAppendEvents)
+	for _, c := range []struct {
+		busy, inDB, queued int
+		due                bool
+		why                string
+	}{
+		{0, 0, 1, true, "idle: at once"},
+		{3, 3, 1, true, "4 writers: alone"},
+		{1, 4, 1, false, "5 writers: wait for a second"},
+		{1, 8, 7, false, "16 writers: wait for 8"},
+		{1, 8, 8, true, "16 writers: two batches of 8"},
+		{3, 48, 15, false, "64 writers: wait for 16"},
+		{3, 48, 16, true, "64 writers: four batches of 16"},
 	} {
 		g.busy, g.inDB = c.busy, c.inDB
 		queue(c.queued)

@@ -59,7 +59,9 @@ func New(pool *pgxpool.Pool, cfg *Config) (*Store, error) {
 	}
 	s.reader = s.withReadPool(c.ReadPool)
 	if !c.DisableGroupCommit {
-		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)))
+		s.group = newGroupCommit(s, c.GroupCommitMaxBatch, min(c.GroupCommitMaxInFlight, int(pool.Config().MaxConns)),
+			c.GroupCommitMaxAppendEvents)
+		s.group.minItems = c.GroupCommitMinBatch
 	}
 	return s, nil
 }

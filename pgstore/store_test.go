@@ -28,8 +28,8 @@ func TestNew(t *testing.T) {
 		pool := newPool(t, pgx.QueryExecModeCacheStatement, 2)
 		s, err := New(pool, nil)
 		require.NoError(t, err)
-		require.Equal(t, Config{GroupCommitMaxBatch: DefaultGroupCommitMaxBatch, GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(),
-			MaxRetries: DefaultMaxRetries, RetryBackoff: DefaultRetryBackoff}, s.cfg)
+		require.Equal(t, Config{GroupCommitMaxAppendEvents: DefaultGroupCommitMaxAppendEvents, GroupCommitMaxBatch: DefaultGroupCommitMaxBatch,
+			GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(), GroupCommitMinBatch: DefaultGroupCommitMinBatch, MaxRetries: DefaultMaxRetries, RetryBackoff: DefaultRetryBackoff}, s.cfg)
 	})
 
 	t.Run("CopiesAndInterpretsConfig", func(t *testing.T) {
@@ -39,8 +39,8 @@ func TestNew(t *testing.T) {
 		s, err := New(pool, cfg)
 		require.NoError(t, err)
 		cfg.RetryBackoff = time.Hour
-		require.Equal(t, Config{GroupCommitMaxBatch: DefaultGroupCommitMaxBatch, GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(),
-			MaxRetries: 0, RetryBackoff: time.Second}, s.cfg)
+		require.Equal(t, Config{GroupCommitMaxAppendEvents: DefaultGroupCommitMaxAppendEvents, GroupCommitMaxBatch: DefaultGroupCommitMaxBatch,
+			GroupCommitMaxInFlight: DefaultGroupCommitMaxInFlight(), GroupCommitMinBatch: DefaultGroupCommitMinBatch, MaxRetries: 0, RetryBackoff: time.Second}, s.cfg)
 	})
 
 	t.Run("InvalidConfig", func(t *testing.T) {

@@ -133,6 +133,26 @@ func driverInFlightVariant(events, n int) variant {
 		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMaxInFlight: n})}
 }
 
+// driverMaxEventsVariant is the Go driver with group commit coalescing
+// appends of up to maxEvents events (Config.GroupCommitMaxAppendEvents),
+// for tuning its default.
+func driverMaxEventsVariant(events, maxEvents int) variant {
+	key := fmt.Sprintf("driver-%d-maxevents%d", events, maxEvents)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit of appends of ≤ %d events", events, maxEvents),
+		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMaxAppendEvents: maxEvents})}
+}
+
+// driverMinBatchVariant is the Go driver with group commit and batches of
+// at least n appends before another is opened (Config.GroupCommitMinBatch),
+// for tuning its default.
+func driverMinBatchVariant(events, n int) variant {
+	key := fmt.Sprintf("driver-%d-minbatch%d", events, n)
+	return variant{key: key, group: fmt.Sprintf("append-%d", events),
+		name: fmt.Sprintf("Go driver: pgstore.AppendEvents, %d event(s), group commit, batches of ≥ %d", events, n),
+		ops:  storeAppend(key, events, &pgstore.Config{GroupCommitMinBatch: n})}
+}
+
 // batchStats summarises a Store's group commit: batches, mean appends per
 // batch, and the batch size at the 50th/90th percentile of appends and the
 // largest (warm-up included).

@@ -103,6 +103,9 @@ func allVariants() []variant {
 		driverSingleVariant(1),
 		optional(driverInFlightVariant(1, 4)),
 		optional(driverInFlightVariant(1, 8)),
+		optional(driverInFlightVariant(1, 2)),
+		optional(driverInFlightVariant(1, 16)),
+		optional(driverMinBatchVariant(1, 1)),
 		optional(pgxVariant(1)),
 		{key: "raw-insert-10", group: "append-10", baseline: true, name: "raw INSERT, 10 rows (one statement)", ops: rawAppend10},
 		{key: "append-10-stream", group: "append-10", name: "pgevents.append, 10 events, scope stream", ops: fnAppend(10, "stream")},
@@ -111,6 +114,11 @@ func allVariants() []variant {
 		driverSingleVariant(10),
 		optional(driverInFlightVariant(10, 4)),
 		optional(driverInFlightVariant(10, 8)),
+		optional(driverInFlightVariant(10, 2)),
+		optional(driverInFlightVariant(10, 16)),
+		optional(driverMaxEventsVariant(10, 4)),
+		optional(driverMaxEventsVariant(10, 100)),
+		optional(driverMinBatchVariant(10, 1)),
 		optional(pgxVariant(10)),
 		{key: "raw-select-fenced", group: "read", baseline: true, name: "raw SELECT, fenced (tx, seq) page of 1000", ops: readPage(rawFencedSQL, true)},
 		{key: "read-category", group: "read", name: "pgevents.read_category, page of 1000", ops: readPage(readCategorySQL, true)},
@@ -160,6 +168,7 @@ func benchmark(ctx context.Context, cfg config) error {
 		return err
 	}
 	log.Printf("PostgreSQL %s, fsync=%s, synchronous_commit=%s", version, fsync, syncCommit)
+	findPostmaster(ctx, admin)
 
 	if !cfg.skipLoad {
 		t0 := time.Now()
@@ -344,6 +353,7 @@ func renderReport(cfg config, version, fsync, syncCommit string, results []resul
 		"Ratios compare variants of the same group and client count, measured interleaved in this run.\n")
 	writeTargets(&b, results, base)
 	writeBatchStats(&b, results)
+	writeCPU(&b, results)
 	return b.String()
 }
 

@@ -21,6 +21,8 @@ type sample struct {
 	firstErr  error
 	latencies []time.Duration
 	measured  time.Duration
+	// CPU used during the measured window (see cpu.go).
+	clusterCPU, clientCPU time.Duration
 }
 
 func (s *sample) add(o sample) {
@@ -32,6 +34,8 @@ func (s *sample) add(o sample) {
 	}
 	s.latencies = append(s.latencies, o.latencies...)
 	s.measured += o.measured
+	s.clusterCPU += o.clusterCPU
+	s.clientCPU += o.clientCPU
 }
 
 func (s *sample) eventsPerSecond() float64 {
@@ -64,6 +68,15 @@ func run(ctx context.Context, ops []op, warmup, measure time.Duration) sample {
 	results := make([]sample, len(ops))
 	var wg sync.WaitGroup
 	var stop atomic.Bool
+	var cpu0, cpu1 cpuSnapshot
+	cpuDone := make(chan struct{})
+	go func() {
+		defer close(cpuDone)
+		time.Sleep(time.Until(from))
+		cpu0 = snapCPU()
+		time.Sleep(time.Until(until))
+		cpu1 = snapCPU()
+	}()
 	for i, o := range ops {
 		wg.Add(1)
 		go func() {
@@ -102,11 +115,13 @@ func run(ctx context.Context, ops []op, warmup, measure time.Duration) sample {
 		}()
 	}
 	wg.Wait()
+	<-cpuDone
 	var total sample
 	for _, r := range results {
 		total.add(r)
 	}
 	total.measured = measure
+	total.clusterCPU, total.clientCPU = cpu1.cluster-cpu0.cluster, cpu1.client-cpu0.client
 	return total
 }
 
