@@ -62,7 +62,7 @@ ir() {
   local before best=0 v f
   before=$(ls "$dir/cg" | sort)
   pgbench -n -M prepared -c 1 -t "$2" -D streams=10000 -D base=$((RANDOM * 1000000000 + 1000000000000)) -D n=0 \
-    -f "$1" postgres >"$dir/pgbench.out" 2>&1 || { tail -3 "$dir/pgbench.out" >&2; exit 1; }
+    -f "$1" postgres >"$dir/pgbench.out" 2>&1 || { grep -m3 -iE "error|abort" "$dir/pgbench.out" >&2; exit 1; }
   sleep 2 # the backends write their counts when they exit
   for f in $(comm -13 <(echo "$before") <(ls "$dir/cg" | sort)); do
     v=$(awk '/^(totals|summary):/ {print $2; exit}' "$dir/cg/$f"); v=${v:-0}
