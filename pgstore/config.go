@@ -147,33 +147,23 @@ func (cfg *Config) withDefaults() (Config, error) {
 	case c.RetryBackoff == 0:
 		c.RetryBackoff = DefaultRetryBackoff
 	}
-	switch {
-	case c.GroupCommitMaxBatch < 0:
-		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxBatch %d: must not be negative (0 means the default, %d)",
-			c.GroupCommitMaxBatch, DefaultGroupCommitMaxBatch)
-	case c.GroupCommitMaxBatch == 0:
-		c.GroupCommitMaxBatch = DefaultGroupCommitMaxBatch
-	}
-	switch {
-	case c.GroupCommitMinBatch < 0:
-		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMinBatch %d: must not be negative (0 means the default, %d)",
-			c.GroupCommitMinBatch, DefaultGroupCommitMinBatch)
-	case c.GroupCommitMinBatch == 0:
-		c.GroupCommitMinBatch = DefaultGroupCommitMinBatch
-	}
-	switch {
-	case c.GroupCommitMaxAppendEvents < 0:
-		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxAppendEvents %d: must not be negative (0 means the default, %d)",
-			c.GroupCommitMaxAppendEvents, DefaultGroupCommitMaxAppendEvents)
-	case c.GroupCommitMaxAppendEvents == 0:
-		c.GroupCommitMaxAppendEvents = DefaultGroupCommitMaxAppendEvents
-	}
-	switch {
-	case c.GroupCommitMaxInFlight < 0:
-		return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.GroupCommitMaxInFlight %d: must not be negative (0 means the default, %d)",
-			c.GroupCommitMaxInFlight, DefaultGroupCommitMaxInFlight())
-	case c.GroupCommitMaxInFlight == 0:
-		c.GroupCommitMaxInFlight = DefaultGroupCommitMaxInFlight()
+	for _, f := range []struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"GroupCommitMaxBatch", &c.GroupCommitMaxBatch, DefaultGroupCommitMaxBatch},
+		{"GroupCommitMinBatch", &c.GroupCommitMinBatch, DefaultGroupCommitMinBatch},
+		{"GroupCommitMaxAppendEvents", &c.GroupCommitMaxAppendEvents, DefaultGroupCommitMaxAppendEvents},
+		{"GroupCommitMaxInFlight", &c.GroupCommitMaxInFlight, DefaultGroupCommitMaxInFlight()},
+	} {
+		switch {
+		case *f.v < 0:
+			return Config{}, fmt.Errorf("pgevents: pgstore: invalid Config.%s %d: must not be negative (0 means the default, %d)",
+				f.name, *f.v, f.def)
+		case *f.v == 0:
+			*f.v = f.def
+		}
 	}
 	return c, nil
 }
