@@ -59,10 +59,10 @@
 -- stored or shared ids, a stream named twice, not simple, REPEATABLE READ
 -- or SERIALIZABLE) goes through write_stream exactly as before, which
 -- decides and words every outcome. Items are still written in item order
--- (sequence numbers follow the items). Measured (bench/batch/
--- instructions.sh -alt with the previous version): 27-32% fewer backend
--- instructions per event than a write_stream call per item, for batches
--- of 8 and 16 one-event items.
+-- (sequence numbers follow the items). Measured (bench/cpu/
+-- instructions.sh -alt with the previous version,
+-- bench/pgbench/append_batch_16*.sql): 25-27% fewer backend instructions
+-- per call than a write_stream call per item, for 16 one-event items.
 -- Locks: first the scope locks of every valid item (the log's, then the
 -- categories' in byte order), then every valid item's stream lock in
 -- (category, stream) byte order (the existing rows in one statement, then
