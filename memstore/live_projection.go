@@ -145,10 +145,7 @@ func (s *LiveProjectionStore) abandon(ctx context.Context, l *liveRow) {
 // FailLiveProjection implements live.Registry: it records the error (its
 // first 2000 characters) when build serves or is being rebuilt.
 func (s *LiveProjectionStore) FailLiveProjection(ctx context.Context, name string, build int, failure error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pgevents: fail live projection: %w", err)
-	}
-	if err := pgevents.CheckName("name", name); err != nil {
+	if err := checkLiveCall(ctx, "fail live projection", name); err != nil {
 		return err
 	}
 	text := ""
@@ -174,10 +171,7 @@ func (s *LiveProjectionStore) FailLiveProjection(ctx context.Context, name strin
 // live.CodeInvalidArgument (field "build") otherwise. batch may have no
 // transaction.
 func (s *LiveProjectionStore) CheckBuild(ctx context.Context, _ *consumer.Batch, name string, build int) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("pgevents: check live projection build: %w", err)
-	}
-	if err := pgevents.CheckName("name", name); err != nil {
+	if err := checkLiveCall(ctx, "check live projection build", name); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
@@ -196,10 +190,7 @@ func (s *LiveProjectionStore) CheckBuild(ctx context.Context, _ *consumer.Batch,
 // SwitchLiveProjection implements live.Registry (see
 // pgstore.LiveProjectionStore.SwitchLiveProjection).
 func (s *LiveProjectionStore) SwitchLiveProjection(ctx context.Context, name string, build int, maxLag int64) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("pgevents: switch live projection: %w", err)
-	}
-	if err := pgevents.CheckName("name", name); err != nil {
+	if err := checkLiveCall(ctx, "switch live projection", name); err != nil {
 		return false, err
 	}
 	if maxLag < 0 {
@@ -257,10 +248,7 @@ func (l *liveRow) builds() *live.Builds {
 // FindLiveProjection implements live.Registry: the builds of name, or an
 // error matching pgevents.ErrNotFound.
 func (s *LiveProjectionStore) FindLiveProjection(ctx context.Context, name string) (*live.Builds, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("pgevents: find live projection: %w", err)
-	}
-	if err := pgevents.CheckName("name", name); err != nil {
+	if err := checkLiveCall(ctx, "find live projection", name); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -277,10 +265,7 @@ func (s *LiveProjectionStore) FindLiveProjection(ctx context.Context, name strin
 // progress; an error matching pgevents.ErrNotFound when no live projection
 // has the name.
 func (s *LiveProjectionStore) RequestRebuild(ctx context.Context, name string) (*live.Builds, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("pgevents: request live projection rebuild: %w", err)
-	}
-	if err := pgevents.CheckName("name", name); err != nil {
+	if err := checkLiveCall(ctx, "request live projection rebuild", name); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -421,10 +406,7 @@ func (s *LiveProjectionStore) countSource(ctx context.Context, category string) 
 // projections stored under the name it deleted; an error matching
 // pgevents.ErrNotFound when no live projection has the name.
 func (s *LiveProjectionStore) Drop(ctx context.Context, name string) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("pgevents: drop live projection: %w", err)
-	}
-	if err := pgevents.CheckName("name", name); err != nil {
+	if err := checkLiveCall(ctx, "drop live projection", name); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
@@ -443,4 +425,13 @@ func (s *LiveProjectionStore) Drop(ctx context.Context, name string) (int64, err
 	}
 	delete(s.rows, name)
 	return n, nil
+}
+
+// checkLiveCall is the start of every call naming a live projection: the
+// context's error (wrapped with op), then the name's (pgevents.CheckName).
+func checkLiveCall(ctx context.Context, op, name string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgevents: %s: %w", op, err)
+	}
+	return pgevents.CheckName("name", name)
 }
